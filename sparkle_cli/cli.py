@@ -1,0 +1,525 @@
+"""The `sparkle` command line: thin commands over the planning, engine and report modules."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+
+from sparkle_cli import __version__
+from sparkle_cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, SparkleError, UsageError
+
+app = typer.Typer(
+    name="sparkle",
+    help="Turn a story prompt into a short movie with spoken dialogue.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+RunsDirOpt = Annotated[Optional[Path], typer.Option("--runs-dir", help="Runs directory (else SPARKLE_RUNS_DIR, ARTIFACTS_DIR, ./runs).", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+RunIdArg = Annotated[str, typer.Argument(help="The run id `sparkle plan` printed.", show_default=False)]
+
+
+def _fail(exc: SparkleError, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"status": "error", "error": exc.message, "problems": exc.lines, "hint": exc.hint,
+                          "exit_code": exc.exit_code}))
+    else:
+        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        for line in exc.lines:
+            err.print(f"  {line}", highlight=False, markup=False)
+        if exc.hint:
+            err.print(f"[dim]hint: {exc.hint}[/]", highlight=False)
+
+
+def guarded(body: Callable[[], int | None], *, as_json: bool = False, debug: bool = False) -> None:
+    """Run a command body: people get one red line and an exit code, --debug the traceback."""
+    if debug:
+        os.environ["SPARKLE_DEBUG"] = "1"
+    try:
+        code = body()
+    except SparkleError as exc:
+        _fail(exc, as_json)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("[magenta]interrupted[/]")
+        raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:  # a bug: say so plainly, keep the trace for --debug
+        if debug:
+            traceback.print_exc()
+        _fail(SparkleError(f"unexpected {type(exc).__name__}: {exc}", hint="run again with --debug for the traceback"), as_json)
+        raise typer.Exit(EXIT_FAILED) from None
+    raise typer.Exit(code or EXIT_OK)
+
+
+def _root(runs_dir: Path | None) -> Path:
+    from sparkle_cli.rundir import runs_dir as resolve
+
+    return resolve(runs_dir)
+
+
+def _run(runs_dir: Path | None, run_id: str) -> Any:
+    from sparkle_cli.rundir import RunDir
+
+    return RunDir(_root(runs_dir), run_id).require()
+
+
+def _print_json(payload: Any) -> None:
+    print(json.dumps(payload, indent=2, default=str))
+
+
+@app.callback(invoke_without_command=True)
+def _main(version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False) -> None:
+    if version:
+        console.print(f"sparkle {__version__}")
+        raise typer.Exit(0)
+
+
+@app.command()
+def plan(
+    prompt: Annotated[Optional[str], typer.Argument(help="What the movie is about.", show_default=False)] = None,
+    title: Annotated[Optional[str], typer.Option(help="Movie title (else made from the prompt).")] = None,
+    shots: Annotated[int, typer.Option(help="Number of shots (keyframes = shots + 1).")] = 3,
+    seconds: Annotated[Optional[float], typer.Option(help="Target length in seconds (never shorter than the dialogue needs).")] = None,
+    planner: Annotated[str, typer.Option(help="Planner backend.")] = "template",
+    profile: Annotated[Optional[str], typer.Option(help="Render profile: builtin, gpu, or a YAML/JSON file.")] = None,
+    from_file: Annotated[Optional[Path], typer.Option("--from-file", help="Import a plan file instead of planning from a prompt.")] = None,
+    run_id: Annotated[Optional[str], typer.Option("--run-id", help="Run id (else made from the title).")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Planner seed (else derived from the prompt).")] = None,
+    runs_dir: RunsDirOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write a validated plan into a new run and print its run id."""
+
+    def body() -> int:
+        from sparkle_cli import planning
+
+        root = _root(runs_dir)
+        if from_file is not None:
+            if prompt:
+                raise UsageError("give either a PROMPT or --from-file, not both")
+            result = planning.plan_from_file(root, from_file, profile=profile, run_id=run_id)
+        elif prompt:
+            result = planning.plan_from_prompt(root, prompt, title=title, shots=shots, seconds=seconds,
+                                               planner=planner, profile=profile, run_id=run_id, seed=seed)
+        else:
+            raise UsageError("say what the movie is about: sparkle plan \"PROMPT\" (or --from-file PLAN.json)")
+        if as_json:
+            _print_json({"status": "planned", "run_id": result.run.run_id, "artifact_uri": result.run.plan_path.resolve().as_uri(),
+                         "request_id": result.envelope["metadata"]["request_id"]})
+            return EXIT_OK
+        plan_data = result.envelope["validated_plan"]
+        total = sum(s["duration_sec"] for s in plan_data["shots"])
+        lines = sum(1 for e in plan_data["dialogue_timeline"] if e.get("type") == "dialogue")
+        console.print(f"[bold]{plan_data['title']}[/]: {len(plan_data['shots'])} shots, {len(plan_data['base_images'])} keyframes, "
+                      f"{lines} lines, {total:.1f} s; video {plan_data['render_profile']['video']['model_id']}")
+        console.print(f"planner: {result.planner} ({result.model})", highlight=False)
+        for notice in result.notices:
+            console.print(f"[yellow]notice:[/] {notice}", highlight=False)
+        console.print(f"plan: {result.run.plan_path}", highlight=False)
+        console.print(f"next: sparkle produce {result.run.run_id}", highlight=False)
+        print(result.run.run_id)
+        return EXIT_OK
+
+    guarded(body, as_json=as_json, debug=debug)
+
+
+@app.command()
+def validate(
+    plan_file: Annotated[Path, typer.Argument(help="A plan envelope or a bare MoviePlan (JSON).", show_default=False)],
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a plan: exit 0 when valid, 2 with one line per problem when not."""
+
+    def body() -> int:
+        from sparkle_cli.validation import check_plan, read_plan_file
+
+        check = check_plan(read_plan_file(plan_file))
+        if as_json:
+            _print_json({"valid": check.ok, "errors": check.errors, "notices": check.notices})
+            return EXIT_OK if check.ok else EXIT_USAGE
+        check.raise_for_errors(str(plan_file))
+        for notice in check.notices:
+            console.print(f"[yellow]notice:[/] {notice}", highlight=False)
+        console.print(f"[green]valid[/]: {plan_file}", highlight=False)
+        return EXIT_OK
+
+    guarded(body, as_json=as_json)
+
+
+def _preflight(run: Any) -> dict[str, Any]:
+    """Check the plan and that every selected backend can run, before anything is rendered."""
+    from sparkle_cli.backends import registry
+    from sparkle_cli.errors import RunFailed
+    from sparkle_cli.validation import STAGE_KINDS, check_plan, read_plan_file
+
+    check = check_plan(read_plan_file(run.plan_path))
+    check.raise_for_errors(str(run.plan_path))
+    assert check.normalized is not None
+    profile = check.normalized["render_profile"]
+    problems = []
+    selections = [("video", profile["video"]["backend"], "render_profile.video.model_id", profile["video"]["model_id"])]
+    selections += [(kind, profile[section]["backend"], f"render_profile.{section}.backend", profile[section]["backend"]) for section, kind in STAGE_KINDS.items()]
+    for kind, name, where, value in selections:
+        problem = registry.availability(kind, name)
+        if problem:
+            problems.append(f"{where} = {value!r}: {problem}")
+    if problems:
+        raise RunFailed(
+            f"run {run.run_id} cannot be produced here; nothing was rendered",
+            lines=problems,
+            hint=f"install what is named above, or re-import the plan with the built-in backends: "
+                 f"sparkle plan --from-file {run.plan_path} --profile builtin",
+        )
+    return check.normalized
+
+
+def _produce(run: Any, options: Any, as_json: bool, quiet: bool = False) -> int:
+    from sparkle_cli.engine import Engine
+    from sparkle_cli.reports import status_payload, video_final
+    from sparkle_cli.stages import all_stages
+
+    _preflight(run)
+    started = time.perf_counter()
+    if as_json or quiet:
+        code = Engine(run).produce(options)
+    else:
+        from sparkle_cli.views import ProgressView
+
+        with ProgressView(console, len(all_stages())) as view:
+            code = Engine(run, observer=view).produce(options)
+        console.print(view.summary_table())
+    payload = status_payload(run, log_limit=0)
+    elapsed = time.perf_counter() - started
+    if as_json:
+        _print_json({**payload, "elapsed_s": round(elapsed, 3)})
+        return code
+    final = video_final(run)
+    if payload["status"] == "succeeded" and final:
+        skipped = " [bold yellow](QA skipped)[/]" if final["metadata"].get("qa_skipped") else ""
+        console.print(f"[green]done[/] in {elapsed:.2f}s: {final['local_path']}{skipped}", highlight=False)
+    elif payload["status"] == "stopped":
+        console.print(f"[magenta]stopped[/]; continue with: sparkle resume {run.run_id}", highlight=False)
+    else:
+        err.print(f"[bold red]{payload['status']}[/]: {payload.get('error') or ''}", highlight=False)
+        err.print(f"[dim]fix the cause, then: sparkle resume {run.run_id}[/]", highlight=False)
+    return code
+
+
+@app.command()
+def produce(
+    run_id: RunIdArg,
+    qa_mode: Annotated[Optional[str], typer.Option("--qa-mode", help="full (default) or skip.")] = None,
+    qa_policy: Annotated[Optional[Path], typer.Option("--qa-policy", help="QA thresholds file (YAML/JSON).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would render and what would be skipped; render nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Render everything again.")] = False,
+    runs_dir: RunsDirOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Run every unfinished stage of a run."""
+
+    def body() -> int:
+        from sparkle_cli.engine import ProduceOptions
+
+        if qa_mode not in (None, "full", "skip"):
+            raise UsageError(f"--qa-mode must be full or skip, got {qa_mode!r}")
+        run = _run(runs_dir, run_id)
+        if qa_policy is not None:
+            _set_option(run, "qa_policy", str(qa_policy.resolve()))
+        options = ProduceOptions(force=force, qa_mode=qa_mode, dry_run=dry_run)
+        if dry_run:
+            return _dry_run(run, options, as_json)
+        return _produce(run, options, as_json)
+
+    guarded(body, as_json=as_json, debug=debug)
+
+
+def _set_option(run: Any, key: str, value: Any) -> None:
+    from sparkle_cli.qa_policy import load_policy
+
+    if key == "qa_policy":
+        load_policy(value)
+    with run.locked():
+        state = run.read_state()
+        state.setdefault("options", {})[key] = value
+        run.write_state(state)
+
+
+def _dry_run(run: Any, options: Any, as_json: bool) -> int:
+    from rich.table import Table
+
+    from sparkle_cli.engine import Engine
+
+    _preflight(run)
+    report = Engine(run).dry_run(options)
+    if as_json:
+        _print_json({"run_id": run.run_id, "dry_run": True, "stages": report.stages})
+        return EXIT_OK
+    table = Table(title=f"dry run of {run.run_id}: nothing is rendered")
+    for column in ("stage", "render", "skip", "est. seconds", "notes"):
+        table.add_column(column)
+    for stage in report.stages:
+        reasons = sorted({f"{i['item_id']}: {i['reason']}" for i in stage["items"] if i["action"] == "render"})
+        note = stage.get("pending") or ""
+        if reasons:
+            note = "; ".join(reasons[:4]) + (" ..." if len(reasons) > 4 else "") + (f" ({note})" if note else "")
+        table.add_row(stage["stage_id"], str(stage["render_count"]) if not stage.get("pending") else "all",
+                      str(stage["skip_count"]), f"{stage['estimate_s']:.1f}", note)
+    console.print(table)
+    return EXIT_OK
+
+
+@app.command()
+def resume(
+    run_id: RunIdArg,
+    from_stage: Annotated[Optional[str], typer.Option("--from", help="Redo this stage and every stage after it.")] = None,
+    runs_dir: RunsDirOpt = None,
+    as_json: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Continue a stopped, failed or paused run (a paused producer is released)."""
+
+    def body() -> int:
+        from sparkle_cli.engine import ProduceOptions
+
+        run = _run(runs_dir, run_id)
+        holder = run.holder()
+        if holder is not None:
+            if run.control() == "pause" or run.read_state().get("status") == "paused":
+                run.request("run")
+                if as_json:
+                    _print_json({"run_id": run_id, "status": "running", "released": True})
+                else:
+                    console.print(f"released the pause; process {holder.get('pid')} continues {run_id}")
+                return EXIT_OK
+        return _produce(run, ProduceOptions(from_stage=from_stage), as_json)
+
+    guarded(body, as_json=as_json, debug=debug)
+
+
+@app.command()
+def qa(run_id: RunIdArg, runs_dir: RunsDirOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """Run the QA stages on what the run has: exit 0 when QA passes, 1 when it fails."""
+
+    def body() -> int:
+        from sparkle_cli.engine import ProduceOptions
+        from sparkle_cli.stages import all_stages
+
+        run = _run(runs_dir, run_id)
+        only = [s.id for s in all_stages() if s.is_qa]
+        return _produce(run, ProduceOptions(only=only), as_json)
+
+    guarded(body, as_json=as_json, debug=debug)
+
+
+@app.command()
+def status(
+    run_id: RunIdArg,
+    watch: Annotated[bool, typer.Option("--watch", help="Refresh until the run stops.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between refreshes with --watch.")] = 1.0,
+    runs_dir: RunsDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The run's state: status, stage, progress, QA mode and the step log."""
+
+    def body() -> int:
+        from sparkle_cli.reports import status_payload
+        from sparkle_cli.views import status_table
+
+        run = _run(runs_dir, run_id)
+        while True:
+            payload = status_payload(run)
+            if as_json:
+                print(json.dumps(payload, default=str), flush=True)
+            else:
+                console.print(status_table(payload))
+                console.print(f"progress {payload['progress']:.0%}, stage {payload['current_stage'] or '-'}; "
+                              f"QA {'skipped' if payload['qa']['skipped'] else payload['qa']['mode']}", highlight=False)
+                if payload.get("error"):
+                    err.print(f"[red]{payload['error']}[/]", highlight=False)
+                if payload.get("video_final"):
+                    console.print(f"video: {payload['video_final']}" + (" [bold yellow](QA skipped)[/]" if payload["qa"]["skipped"] else ""), highlight=False)
+            if not watch or payload["status"] not in {"running", "paused"}:
+                return EXIT_OK
+            time.sleep(max(0.1, interval))
+
+    guarded(body, as_json=as_json)
+
+
+@app.command()
+def artifacts(
+    run_id: RunIdArg,
+    stage: Annotated[Optional[str], typer.Option("--stage", help="Only this stage's artifacts.")] = None,
+    runs_dir: RunsDirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The run's artifacts, grouped by stage."""
+
+    def body() -> int:
+        from sparkle_cli.reports import artifacts_payload
+        from sparkle_cli.views import artifacts_table
+
+        payload = artifacts_payload(_run(runs_dir, run_id), stage)
+        if as_json:
+            _print_json(payload)
+        else:
+            console.print(artifacts_table(payload))
+        return EXIT_OK
+
+    guarded(body, as_json=as_json)
+
+
+def _control(run_id: str, runs_dir: Path | None, action: str, as_json: bool) -> int:
+    run = _run(runs_dir, run_id)
+    holder = run.holder()
+    if holder is None:
+        raise SparkleError(f"no process is producing {run_id}; nothing to {action}",
+                           hint=f"`sparkle status {run_id}` shows its state")
+    run.request(action)
+    if as_json:
+        _print_json({"run_id": run_id, "requested": action, "pid": holder.get("pid")})
+    else:
+        console.print(f"asked process {holder.get('pid')} to {action} {run_id} before its next item")
+    return EXIT_OK
+
+
+@app.command()
+def pause(run_id: RunIdArg, runs_dir: RunsDirOpt = None, as_json: JsonOpt = False) -> None:
+    """Ask the running producer to pause before its next item; `sparkle resume` releases it."""
+    guarded(lambda: _control(run_id, runs_dir, "pause", as_json), as_json=as_json)
+
+
+@app.command()
+def stop(run_id: RunIdArg, runs_dir: RunsDirOpt = None, as_json: JsonOpt = False) -> None:
+    """Ask the running producer to stop cleanly before its next item (the run stays resumable)."""
+    guarded(lambda: _control(run_id, runs_dir, "stop", as_json), as_json=as_json)
+
+
+@app.command()
+def runs(runs_dir: RunsDirOpt = None, as_json: JsonOpt = False) -> None:
+    """List runs with their status and duration."""
+
+    def body() -> int:
+        from rich.table import Table
+
+        from sparkle_cli.reports import status_payload
+        from sparkle_cli.rundir import list_runs
+
+        rows = []
+        for run in list_runs(_root(runs_dir)):
+            payload = status_payload(run, log_limit=0)
+            stages = payload.get("stages") or {}
+            rows.append({"run_id": run.run_id, "title": payload.get("title"), "status": payload["status"],
+                         "duration_s": round(sum((s.get("duration_s") or 0) for s in stages.values()), 3),
+                         "updated_at": payload.get("updated_at"), "video_final": payload.get("video_final")})
+        if as_json:
+            _print_json(rows)
+            return EXIT_OK
+        table = Table(title=f"runs in {_root(runs_dir)}")
+        for column in ("run id", "title", "status", "seconds", "updated"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(row["run_id"], row["title"] or "", row["status"], f"{row['duration_s']:.1f}", row["updated_at"] or "")
+        console.print(table)
+        return EXIT_OK
+
+    guarded(body, as_json=as_json)
+
+
+@app.command()
+def doctor(runs_dir: RunsDirOpt = None, as_json: JsonOpt = False) -> None:
+    """Check ffmpeg, TTS, Python packages, GPU, disk and model backends; say how to fix each."""
+
+    def body() -> int:
+        from sparkle_cli.doctor import run_checks
+
+        results = run_checks(_root(runs_dir))
+        bad = [r for r in results if r["status"] == "fail"]
+        if as_json:
+            _print_json({"ok": not bad, "checks": results})
+        else:
+            from rich.table import Table
+
+            table = Table(title="sparkle doctor")
+            for column in ("check", "status", "detail", "fix"):
+                table.add_column(column, overflow="fold")
+            style = {"ok": "green", "fail": "red", "warn": "yellow", "info": "dim"}
+            for r in results:
+                table.add_row(r["name"], f"[{style[r['status']]}]{r['status']}[/]", r["detail"], r.get("fix") or "")
+            console.print(table)
+        return EXIT_FAILED if bad else EXIT_OK
+
+    guarded(body, as_json=as_json)
+
+
+SCHEMAS = ("plan", "envelope", "manifest", "step", "status", "artifacts", "plan-result")
+
+
+@app.command()
+def schema(name: Annotated[str, typer.Argument(help=f"One of: {', '.join(SCHEMAS)}.", show_default=False)]) -> None:
+    """Print a JSON Schema."""
+
+    def body() -> int:
+        from sparkle_cli.schemas import plan as plan_schemas
+        from sparkle_cli.schemas import records
+
+        models = {
+            "plan": plan_schemas.MoviePlan, "envelope": plan_schemas.PlanEnvelope, "manifest": records.StageManifest,
+            "step": records.StepExecutionRecord, "status": records.StatusPayload, "artifacts": records.ArtifactsPayload,
+            "plan-result": records.PlanCommandPayload,
+        }
+        if name not in models:
+            raise UsageError(f"unknown schema {name!r}; choose one of: {', '.join(SCHEMAS)}")
+        _print_json(models[name].model_json_schema())
+        return EXIT_OK
+
+    guarded(body)
+
+
+@app.command()
+def stages(as_json: JsonOpt = False) -> None:
+    """The pipeline's stages: what each reads and writes."""
+
+    def body() -> int:
+        from rich.table import Table
+
+        from sparkle_cli.stages import all_stages
+
+        described = [s.describe() for s in all_stages()]
+        if as_json:
+            _print_json(described)
+            return EXIT_OK
+        table = Table(title="stages")
+        for column in ("#", "stage", "does", "reads", "writes"):
+            table.add_column(column, overflow="fold")
+        for d in described:
+            table.add_row(str(d["number"]), d["stage_id"], d["description"], ", ".join(d["reads"]), ", ".join(d["writes"]))
+        console.print(table)
+        return EXIT_OK
+
+    guarded(body, as_json=as_json)
+
+
+def main() -> None:
+    app(prog_name="sparkle")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

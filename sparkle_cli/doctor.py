@@ -1,0 +1,106 @@
+"""`sparkle doctor`: what this machine can run, and how to fix what it cannot."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from sparkle_cli.backends import registry
+
+BASE_PACKAGES = ["typer", "rich", "pydantic", "numpy", "av", "pillow", "imageio-ffmpeg", "espeakng-loader", "pyyaml"]
+ML_PACKAGES = ["torch", "diffusers", "transformers", "accelerate"]
+
+
+def _row(name: str, status: str, detail: str, fix: str = "") -> dict[str, Any]:
+    return {"name": name, "status": status, "detail": detail, "fix": fix}
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def check_ffmpeg() -> dict[str, Any]:
+    try:
+        from sparkle_cli.media.ffmpeg import ffmpeg_exe
+
+        exe = ffmpeg_exe()
+        out = subprocess.run([exe, "-hide_banner", "-encoders"], capture_output=True, text=True, timeout=30).stdout
+    except Exception as exc:
+        return _row("ffmpeg", "fail", str(exc), "pip install imageio-ffmpeg (or put ffmpeg on PATH)")
+    missing = [codec for codec in ("libx264", "aac") if codec not in out]
+    if missing:
+        return _row("ffmpeg", "fail", f"{exe} lacks {', '.join(missing)}", "use the imageio-ffmpeg build or a full ffmpeg")
+    return _row("ffmpeg", "ok", exe)
+
+
+def check_tts() -> dict[str, Any]:
+    problem = registry.availability("tts", "espeak")
+    if problem:
+        return _row("espeak-ng", "fail", problem, "pip install espeakng-loader")
+    try:
+        import tempfile
+
+        from sparkle_cli.backends.base import SpeechRequest
+        from sparkle_cli.backends.tts.espeak import EspeakBackend
+
+        backend = EspeakBackend()
+        backend.load()
+        with tempfile.TemporaryDirectory() as tmp:
+            voice = backend.voice_for({"id": "probe", "name": "Probe", "description": "", "voice_profile": {}}, 0)
+            result = backend.synthesize(SpeechRequest("probe", "Testing one two three.", voice), Path(tmp) / "probe.wav")
+        return _row("espeak-ng", "ok", f"speaks ({result.duration_s:.2f} s for a test sentence, {result.sample_rate} Hz)")
+    except Exception as exc:
+        return _row("espeak-ng", "fail", f"cannot speak: {exc}", "pip install --force-reinstall espeakng-loader")
+
+
+def check_gpu() -> dict[str, Any]:
+    if _version("torch") is None:
+        smi = shutil.which("nvidia-smi")
+        detail = "torch is not installed" + (" (an NVIDIA GPU driver is present)" if smi else "")
+        return _row("gpu", "info", detail, "pip install -e '.[ml]' on a GPU machine for the real backends")
+    import torch
+
+    if torch.cuda.is_available():
+        name = torch.cuda.get_device_name(0)
+        free, total = torch.cuda.mem_get_info(0)
+        return _row("gpu", "ok", f"{name}, {free / 2**30:.1f} of {total / 2**30:.1f} GiB free")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return _row("gpu", "ok", "Apple MPS")
+    return _row("gpu", "info", f"torch {torch.__version__} sees no GPU; real backends would run on the CPU (slowly)")
+
+
+def check_disk(root: Path) -> dict[str, Any]:
+    probe = root if root.exists() else root.parent
+    while not probe.exists():
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free / 2**30
+    status = "ok" if free >= 2 else "warn" if free >= 0.5 else "fail"
+    return _row("disk", status, f"{free:.1f} GiB free at {probe}", "" if status == "ok" else "free space or set --runs-dir")
+
+
+def run_checks(root: Path) -> list[dict[str, Any]]:
+    rows = [_row("python", "ok" if sys.version_info >= (3, 10) else "fail", sys.version.split()[0], "use Python 3.10+")]
+    for package in BASE_PACKAGES:
+        version = _version(package)
+        rows.append(_row(f"package {package}", "ok" if version else "fail", version or "missing", f"pip install {package}"))
+    for package in ML_PACKAGES:
+        version = _version(package)
+        rows.append(_row(f"package {package}", "ok" if version else "info", version or "not installed (ml extra)",
+                         "" if version else "pip install -e '.[ml]' for SDXL, Wan and the other model backends"))
+    rows += [check_ffmpeg(), check_tts(), check_gpu(), check_disk(root)]
+    for kind, names in registry.BACKENDS.items():
+        for name in names:
+            problem = registry.availability(kind, name)
+            builtin = registry.BUILTIN.get(kind) == name or name == "template"
+            if problem is None:
+                rows.append(_row(f"backend {kind}.{name}", "ok", "available"))
+            else:
+                rows.append(_row(f"backend {kind}.{name}", "fail" if builtin else "info", problem))
+    return rows

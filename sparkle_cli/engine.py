@@ -1,0 +1,453 @@
+"""The run engine: walks the stages, skips what is current, runs the rest, records everything.
+
+Order of a commit, so that a kill at any moment leaves a resumable run: the item's media are
+written to temporary names, the manifest records them (with their hashes), then the media are
+renamed into place. An output that is missing or differs from its record is made again.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sparkle_cli import atomic
+from sparkle_cli.backends import registry
+from sparkle_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunFailed, StageError, UsageError
+from sparkle_cli.executor import Executor, Outcome, SerialExecutor, Task
+from sparkle_cli.fingerprint import change_reason, file_record, input_digests, item_fingerprint, output_matches
+from sparkle_cli.rundir import RunDir, now_iso
+from sparkle_cli.stages import all_stages, get_stage
+from sparkle_cli.stages.base import Item, Stage, StageContext
+
+_MAGIC = {
+    ".png": lambda b: b.startswith(b"\x89PNG\r\n\x1a\n"),
+    ".wav": lambda b: b[:4] == b"RIFF" and b[8:12] == b"WAVE",
+    ".mp4": lambda b: b[4:8] == b"ftyp",
+    ".json": lambda b: b.lstrip()[:1] in (b"{", b"["),
+}
+
+
+class StopRequested(Exception):
+    """A stop was asked for (control file or signal); the run is left resumable."""
+
+
+class Observer:
+    """Receives progress; the command line draws it, tests may record it."""
+
+    def stage_start(self, stage: Stage, total: int, to_run: int) -> None:
+        """Called once per phase of a stage, with that phase's item counts."""
+    def item_start(self, stage: Stage, item: Item) -> None: ...
+    def item_done(self, stage: Stage, item: Item, status: str, duration_s: float, reason: str | None) -> None: ...
+    def stage_done(self, stage: Stage, status: str, duration_s: float, summary: dict[str, Any]) -> None: ...
+    def notice(self, text: str) -> None: ...
+
+
+@dataclass
+class ProduceOptions:
+    force: bool = False
+    from_stage: str | None = None
+    only: list[str] | None = None  # run just these stages (the `qa` command)
+    qa_mode: str | None = None
+    dry_run: bool = False
+
+
+@dataclass
+class PlannedItem:
+    item: Item
+    fingerprint: str
+    digests: dict[str, str]
+    reason: str | None  # None: up to date
+
+
+@dataclass
+class DryRunReport:
+    stages: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Engine:
+    def __init__(self, run: RunDir, executor: Executor | None = None, observer: Observer | None = None) -> None:
+        self.run = run
+        self.executor = executor or SerialExecutor()
+        self.observer = observer or Observer()
+        self.state: dict[str, Any] = {}
+
+    # --- entry point ---------------------------------------------------------------
+    def produce(self, options: ProduceOptions) -> int:
+        """Run the pipeline; returns the exit code (0, 1 or 130). Raises for usage and lock errors."""
+        self.run.require()
+        if options.from_stage:
+            get_stage(options.from_stage)
+        if options.dry_run:
+            return EXIT_OK
+        with self.run.locked(), _signals_raise():
+            atomic.remove_stale_temps(self.run.path)
+            self._start(options)
+            try:
+                self._run_stages(options)
+            except StopRequested as exc:
+                self._finish("stopped", error=str(exc) or "stopped on request")
+                return EXIT_INTERRUPTED
+            except KeyboardInterrupt:
+                self._finish("stopped", error="interrupted")
+                return EXIT_INTERRUPTED
+            except (StageError, RunFailed) as exc:
+                self._finish("failed", error=exc.message)
+                return EXIT_FAILED
+            except UsageError as exc:
+                self._finish("failed", error=exc.message)
+                raise
+            finally:
+                self.executor.end_stage()
+            self._finish("succeeded")
+        return EXIT_OK
+
+    def _start(self, options: ProduceOptions) -> None:
+        state = self.run.read_state()
+        stored = state.setdefault("options", {})
+        if options.qa_mode:
+            stored["qa_mode"] = options.qa_mode
+        stored.setdefault("qa_mode", "full")
+        if stored["qa_mode"] == "skip" and os.environ.get("SPARKLE_FORBID_QA_SKIP"):
+            raise UsageError("QA skipping is forbidden here (SPARKLE_FORBID_QA_SKIP is set); use --qa-mode full")
+        state.update(status="running", pid=os.getpid(), error=None, executor=self.executor.name)
+        state["started_at"] = now_iso()
+        state.pop("completed_at", None)
+        state.setdefault("stages", {})
+        state["qa"] = {"mode": stored["qa_mode"], "skipped": stored["qa_mode"] == "skip", "required": stored["qa_mode"] == "skip"}
+        self.state = state
+        self.run.write_state(state)
+        self.run.request("run")
+
+    def _finish(self, status: str, error: str | None = None) -> None:
+        self.state.update(status=status, error=error, completed_at=now_iso(), pid=None)
+        if status == "succeeded":
+            self.state.update(current_stage=None, progress=1.0)
+        self.run.write_state(self.state)
+        self.run.append_event({"stage": "run", "status": status, "reason": error, "completed_at": now_iso()})
+
+    # --- stages --------------------------------------------------------------------
+    def selected_stages(self, options: ProduceOptions) -> list[Stage]:
+        stages = list(all_stages())
+        if options.only:
+            stages = [s for s in stages if s.id in options.only]
+        return stages
+
+    def _run_stages(self, options: ProduceOptions) -> None:
+        stages = self.selected_stages(options)
+        forced_from = None
+        if options.from_stage:
+            forced_from = [s.id for s in all_stages()].index(options.from_stage)
+        for index, stage in enumerate(stages):
+            number = [s.id for s in all_stages()].index(stage.id)
+            force = options.force or (forced_from is not None and number >= forced_from)
+            self.state["current_stage"] = stage.id
+            self.state["progress"] = round(index / len(stages), 4)
+            self.run.write_state(self.state)
+            self.run_stage(stage, force=force)
+
+    def context(self, stage: Stage) -> StageContext:
+        plan: dict[str, Any] = {}
+        if stage.id != "plan_intake":
+            manifest = self.run.read_manifest("plan_intake")
+            if not manifest or manifest.get("status") != "succeeded":
+                raise StageError("plan_intake has not finished; run `sparkle produce` without --from")
+            plan = self.run.read_json(self.run.abs(manifest["items"]["plan"]["outputs"]["plan"]["path"]))
+        return StageContext(run=self.run, plan=plan, options=dict(self.run.read_state().get("options") or {}))
+
+    def plan_items(self, stage: Stage, ctx: StageContext, items: list[Item], manifest: dict[str, Any], force: bool) -> list[PlannedItem]:
+        planned = []
+        for item in items:
+            settings = _settings(item)
+            fp = item_fingerprint(stage.id, stage.version, settings, item.inputs)
+            digests = input_digests({**item.inputs, "backend": settings})
+            record = manifest["items"].get(item.id)
+            reason: str | None
+            if force:
+                reason = "forced"
+            elif record is None or record.get("status") != "succeeded":
+                reason = "not made yet" if record is None else f"last attempt {record.get('status')}"
+            elif record.get("fingerprint") != fp:
+                reason = change_reason(record.get("input_digests"), digests)
+            elif not all(
+                output_matches(self.run.abs(o["path"]), o) for o in record.get("outputs", {}).values()
+            ):
+                reason = "output file missing or changed on disk"
+            else:
+                reason = None
+            planned.append(PlannedItem(item, fp, digests, reason))
+        return planned
+
+    def run_stage(self, stage: Stage, *, force: bool = False) -> None:
+        started = time.perf_counter()
+        ctx = self.context(stage)
+        manifest = self.run.read_manifest(stage.id) or {}
+        if manifest.get("stage_id") != stage.id:
+            manifest = {"stage_id": stage.id, "items": {}}
+        manifest.update(version=stage.version, status="running", started_at=now_iso(), description=stage.description)
+        counts = {"total": 0, "rendered": 0, "skipped": 0, "failed": 0}
+        touched: list[str] = []
+        stage_info = self.state["stages"].setdefault(stage.id, {})
+        stage_info.update(status="running", started_at=now_iso())
+        for batch in stage.phases(ctx):
+            planned = self.plan_items(stage, ctx, batch, manifest, force)
+            to_run = [p for p in planned if p.reason is not None]
+            counts["total"] += len(planned)
+            self.observer.stage_start(stage, len(planned), len(to_run))
+            for p in planned:
+                touched.append(p.item.id)
+                if p.reason is None:
+                    record = manifest["items"][p.item.id]
+                    ctx.results[p.item.id] = record.get("result") or {}
+                    ctx.records[p.item.id] = record
+                    counts["skipped"] += 1
+                    self.observer.item_done(stage, p.item, "skipped", 0.0, "up to date")
+            if to_run:
+                self.run.append_event(_record(stage, None, "running", started_at=now_iso(), reason=f"{len(to_run)} item(s) to make"))
+            self._execute(stage, ctx, manifest, to_run, counts)
+        # Items the plan no longer has are dropped from the manifest (their files stay until overwritten).
+        manifest["items"] = {k: v for k, v in manifest["items"].items() if k in touched}
+        verdict = getattr(stage, "verdict", None)
+        problem = verdict(ctx) if verdict else None
+        duration = time.perf_counter() - started
+        manifest.update(
+            status="failed" if problem else "succeeded",
+            completed_at=now_iso(),
+            duration_s=round(duration, 4),
+            counts=counts,
+            error=problem,
+            fingerprint=item_fingerprint(stage.id, stage.version, {}, {k: v.get("fingerprint") for k, v in sorted(manifest["items"].items())}),
+        )
+        atomic.write_json(self.run.manifest_path(stage.id), manifest)
+        status = "failed" if problem else ("skipped" if counts["rendered"] == 0 else "succeeded")
+        stage_info.update(status=manifest["status"], completed_at=now_iso(), duration_s=round(duration, 4), items=counts)
+        self.run.write_state(self.state)
+        self.run.append_event(
+            _record(stage, None, status, duration_s=duration, reason="up to date" if status == "skipped" else problem,
+                    completed_at=now_iso())
+        )
+        self.observer.stage_done(stage, status, duration, counts)
+        self.executor.end_stage()
+        if problem:
+            raise RunFailed(f"{stage.id}: {problem}")
+
+    def _tasks(self, stage: Stage, ctx: StageContext, to_run: list[PlannedItem], temps: dict[str, dict[str, Path]]) -> Iterator[Task]:
+        for p in to_run:
+            self._honour_control()
+            item = p.item
+            outs = {name: atomic.temp_name(self.run.abs(o.path)) for name, o in item.outputs.items()}
+            for path in outs.values():
+                path.parent.mkdir(parents=True, exist_ok=True)
+            temps[item.id] = outs
+            self.observer.item_start(stage, item)
+            self.run.append_event(_record(stage, item.id, "running", started_at=now_iso(), reason=p.reason, backend=item.backend))
+            yield Task(
+                stage_id=stage.id,
+                item_id=item.id,
+                func=item.func,
+                kwargs={"out": {k: str(v) for k, v in outs.items()}, **item.kwargs},
+                backend=item.backend,
+            )
+
+    def _execute(self, stage: Stage, ctx: StageContext, manifest: dict[str, Any], to_run: list[PlannedItem], counts: dict[str, int]) -> None:
+        if not to_run:
+            return
+        by_id = {p.item.id: p for p in to_run}
+        temps: dict[str, dict[str, Path]] = {}
+        try:
+            for outcome in self.executor.run(self._tasks(stage, ctx, to_run, temps)):
+                p = by_id[outcome.task.item_id]
+                if outcome.error is None:
+                    try:
+                        self._commit(stage, ctx, manifest, p, outcome, temps[p.item.id])
+                    except StageError as exc:
+                        outcome.error = exc.message
+                if outcome.error is not None:
+                    self._fail(stage, manifest, p, outcome, counts)
+                counts["rendered"] += 1
+                self.observer.item_done(stage, p.item, "succeeded", outcome.duration_s, p.reason)
+                self.state["stages"][stage.id]["items"] = counts
+                self.run.write_state(self.state)
+        finally:
+            for outs in temps.values():
+                for path in outs.values():
+                    path.unlink(missing_ok=True)
+
+    def _commit(self, stage: Stage, ctx: StageContext, manifest: dict[str, Any], p: PlannedItem, outcome: Outcome, outs: dict[str, Path]) -> None:
+        item = p.item
+        outputs = {}
+        for name, tmp in outs.items():
+            final = item.outputs[name]
+            if not tmp.exists():
+                raise StageError(f"{stage.id} {item.id}: the backend wrote nothing to {final.path}")
+            check = _MAGIC.get(Path(final.path).suffix.lower())
+            if check is not None:
+                with open(tmp, "rb") as fh:
+                    head = fh.read(16)
+                if not check(head):
+                    raise StageError(f"{stage.id} {item.id}: {final.path} is not a valid {Path(final.path).suffix} file")
+            rec = file_record(tmp, final.path)
+            rec.update(artifact_type=final.artifact_type, media_type=final.media_type)
+            outputs[name] = rec
+        previous = manifest["items"].get(item.id) or {}
+        record = {
+            "item_id": item.id,
+            "label": item.label,
+            "status": "succeeded",
+            "fingerprint": p.fingerprint,
+            "input_digests": p.digests,
+            "outputs": outputs,
+            "result": outcome.result or {},
+            "attempt": int(previous.get("attempt", 0)) + 1,
+            "backend": item.backend.name if item.backend else None,
+            "device": outcome.device,
+            "duration_s": round(outcome.duration_s, 4),
+            "reason": p.reason,
+            "completed_at": now_iso(),
+        }
+        manifest["items"][item.id] = record
+        atomic.write_json(self.run.manifest_path(stage.id), manifest)
+        for name, tmp in outs.items():
+            os.replace(tmp, self.run.abs(item.outputs[name].path))
+        ctx.results[item.id] = record["result"]
+        ctx.records[item.id] = record
+        self.run.append_event(
+            _record(stage, item.id, "succeeded", attempt=record["attempt"], duration_s=outcome.duration_s,
+                    backend=item.backend, device=outcome.device, reason=p.reason, completed_at=now_iso(),
+                    artifacts=[self.run.abs(o.path).resolve().as_uri() for o in item.outputs.values()])
+        )
+
+    def _fail(self, stage: Stage, manifest: dict[str, Any], p: PlannedItem, outcome: Outcome, counts: dict[str, int]) -> None:
+        counts["failed"] += 1
+        previous = manifest["items"].get(p.item.id) or {}
+        manifest["items"][p.item.id] = {
+            **previous,
+            "item_id": p.item.id,
+            "status": "failed",
+            "error": outcome.error,
+            "attempt": int(previous.get("attempt", 0)) + 1,
+            "completed_at": now_iso(),
+        }
+        manifest.update(status="failed", error=f"{p.item.id}: {outcome.error}")
+        atomic.write_json(self.run.manifest_path(stage.id), manifest)
+        self.run.append_event(
+            _record(stage, p.item.id, "failed", duration_s=outcome.duration_s, backend=p.item.backend,
+                    device=outcome.device, error=outcome.error, completed_at=now_iso())
+        )
+        self.state["stages"][stage.id].update(status="failed")
+        if os.environ.get("SPARKLE_DEBUG") and outcome.traceback:
+            self.observer.notice(outcome.traceback)
+        raise StageError(f"{stage.id} failed at {p.item.id}: {outcome.error}")
+
+    def _honour_control(self) -> None:
+        action = self.run.control()
+        if action == "stop":
+            self.run.request("run")
+            raise StopRequested("stopped on request (sparkle stop)")
+        if action != "pause":
+            return
+        self.state["status"] = "paused"
+        self.run.write_state(self.state)
+        self.run.append_event({"stage": self.state.get("current_stage"), "status": "paused", "started_at": now_iso()})
+        self.observer.notice(f"paused; `sparkle resume {self.run.run_id}` continues, `sparkle stop` stops")
+        while (action := self.run.control()) == "pause":
+            time.sleep(0.2)
+        if action == "stop":
+            self.run.request("run")
+            raise StopRequested("stopped on request while paused")
+        self.state["status"] = "running"
+        self.run.write_state(self.state)
+        self.run.append_event({"stage": self.state.get("current_stage"), "status": "running", "reason": "resumed"})
+
+    # --- dry run -------------------------------------------------------------------
+    def dry_run(self, options: ProduceOptions) -> DryRunReport:
+        """What `produce` would make and skip, without making anything."""
+        self.run.require()
+        report = DryRunReport()
+        blocked_by: str | None = None
+        forced_from = [s.id for s in all_stages()].index(options.from_stage) if options.from_stage else None
+        for stage in self.selected_stages(options):
+            number = [s.id for s in all_stages()].index(stage.id)
+            force = options.force or (forced_from is not None and number >= forced_from)
+            entry: dict[str, Any] = {"stage_id": stage.id, "items": []}
+            if blocked_by is None:
+                try:
+                    ctx = self.context(stage)
+                    ctx.dry_run = True
+                    manifest = self.run.read_manifest(stage.id) or {"items": {}}
+                    for batch in stage.phases(ctx):
+                        for p in self.plan_items(stage, ctx, batch, manifest, force):
+                            entry["items"].append({
+                                "item_id": p.item.id, "label": p.item.label,
+                                "action": "skip" if p.reason is None else "render",
+                                "reason": p.reason or "up to date",
+                                "estimate_s": 0.0 if p.reason is None else p.item.estimate_s,
+                            })
+                            if p.reason is None:
+                                ctx.results[p.item.id] = manifest["items"][p.item.id].get("result") or {}
+                                ctx.records[p.item.id] = manifest["items"][p.item.id]
+                            else:
+                                raise _Blocked(stage.id)
+                except (_Blocked, StageError, KeyError) as exc:
+                    blocked_by = exc.args[0] if isinstance(exc, _Blocked) else stage.id
+            if blocked_by is not None and (not entry["items"] or entry["items"][-1]["action"] == "render"):
+                entry["pending"] = (
+                    "renders once its inputs exist" if blocked_by != stage.id else "renders what is not up to date"
+                )
+            entry["render_count"] = sum(1 for i in entry["items"] if i["action"] == "render")
+            entry["skip_count"] = sum(1 for i in entry["items"] if i["action"] == "skip")
+            entry["estimate_s"] = round(sum(i["estimate_s"] for i in entry["items"]), 2)
+            report.stages.append(entry)
+        return report
+
+
+class _Blocked(Exception):
+    """A dry run cannot look past an item that would have to be made first."""
+
+
+def _settings(item: Item) -> dict[str, Any]:
+    if item.backend is None:
+        return {}
+    cls = registry.backend_class(item.backend.kind, item.backend.name)
+    return {"backend": item.backend.name, "version": cls.version, "options": item.backend.options}
+
+
+def _record(stage: Stage, item: str | None, status: str, **fields: Any) -> dict[str, Any]:
+    backend = fields.pop("backend", None)
+    record: dict[str, Any] = {
+        "stage": stage.id,
+        "item": item,
+        "status": status,
+        "attempt": fields.pop("attempt", 1),
+        "started_at": fields.pop("started_at", None),
+        "completed_at": fields.pop("completed_at", None),
+        "duration_s": round(fields.pop("duration_s", 0.0) or 0.0, 4),
+        "backend": backend.name if backend is not None else None,
+        "device": fields.pop("device", "cpu"),
+        "artifacts": fields.pop("artifacts", []),
+    }
+    record.update({k: v for k, v in fields.items() if v is not None})
+    return record
+
+
+class _signals_raise:
+    """SIGTERM behaves like Ctrl-C while producing, so both leave the run stopped and resumable."""
+
+    def __enter__(self) -> None:
+        self._old = signal.getsignal(signal.SIGTERM)
+        try:
+            signal.signal(signal.SIGTERM, self._handler)
+        except ValueError:  # not the main thread
+            self._old = None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGTERM, self._old)
+
+    @staticmethod
+    def _handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt

@@ -1,0 +1,104 @@
+"""`sparkle plan`: write a checked plan into a new run (from a prompt or from a file).
+
+The plan is checked before anything is written, so a bad plan leaves the disk as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sparkle_cli import atomic
+from sparkle_cli.backends import registry
+from sparkle_cli.errors import UsageError
+from sparkle_cli.profiles import DEFAULT_PROFILE, load_profile
+from sparkle_cli.rundir import RunDir, check_run_id, new_run_id, now_iso
+from sparkle_cli.validation import check_plan, read_plan_file
+
+SCHEMA_URI = "sparkle://schemas/MoviePlan.schema.json"
+
+
+@dataclass
+class PlanResult:
+    run: RunDir
+    envelope: dict[str, Any]
+    notices: list[str] = field(default_factory=list)
+    planner: str = ""
+    model: str = ""
+
+
+def plan_from_prompt(
+    root: Path,
+    prompt: str,
+    *,
+    title: str | None = None,
+    shots: int = 3,
+    seconds: float | None = None,
+    planner: str = "template",
+    profile: str | None = None,
+    run_id: str | None = None,
+    seed: int | None = None,
+) -> PlanResult:
+    if not prompt.strip():
+        raise UsageError("the prompt is empty; say what the movie is about")
+    if not 1 <= shots <= 200:
+        raise UsageError(f"--shots must be from 1 to 200, got {shots}")
+    if seconds is not None and not 1 <= seconds <= 1800:
+        raise UsageError(f"--seconds must be from 1 to 1800, got {seconds}")
+    from sparkle_cli.backends.planner.template import PlanOptions
+
+    backend = registry.create("planner", planner)
+    plan = backend.plan(PlanOptions(prompt=prompt, title=title, shots=shots, seconds=seconds, seed=seed))  # type: ignore[attr-defined]
+    plan["render_profile"] = load_profile(profile or DEFAULT_PROFILE)
+    request = {"title": plan["title"], "prompt": prompt, "shots": shots, "seconds": seconds, "planner": planner}
+    model = getattr(backend, "model_label", planner)
+    metadata = {"tool": "sparkle plan", "planner": planner, "model": model}
+    return _write_run(root, plan, request, metadata, run_id, planner=planner, model=model)
+
+
+def plan_from_file(root: Path, path: Path, *, profile: str | None = None, run_id: str | None = None) -> PlanResult:
+    data = read_plan_file(path)
+    if isinstance(data, dict) and "validated_plan" in data and isinstance(data["validated_plan"], dict):
+        plan = copy.deepcopy(data["validated_plan"])
+        request = dict(data.get("request") or {})
+        metadata = dict(data.get("metadata") or {})
+    else:
+        plan = copy.deepcopy(data)
+        request, metadata = {}, {}
+    if profile and isinstance(plan, dict):
+        plan["render_profile"] = load_profile(profile)
+    metadata["imported_from"] = str(Path(path).resolve())
+    return _write_run(root, plan, request, metadata, run_id, planner="file", model=str(path))
+
+
+def _write_run(root: Path, plan: Any, request: dict[str, Any], metadata: dict[str, Any], run_id: str | None,
+               *, planner: str, model: str) -> PlanResult:
+    check = check_plan(plan)
+    check.raise_for_errors("plan")
+    title = plan["title"]
+    run_id = check_run_id(run_id) if run_id else new_run_id(title)
+    metadata.setdefault("request_id", uuid.uuid4().hex)
+    metadata["shot_count"] = len(plan["shots"])
+    envelope = {
+        "request": {k: v for k, v in request.items() if v is not None},
+        "validated_plan": plan,
+        "generated_at": now_iso(),
+        "metadata": metadata,
+        "schema_uri": SCHEMA_URI,
+    }
+    run = RunDir(root, run_id)
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        os.mkdir(run.path)
+    except FileExistsError:
+        raise UsageError(f"run {run_id} already exists in {root}; choose another --run-id") from None
+    atomic.write_json(run.plan_path, envelope)
+    run.write_state({"run_id": run_id, "status": "pending", "title": title, "created_at": now_iso(),
+                     "progress": 0.0, "options": {"qa_mode": "full"}, "stages": {}})
+    run.append_event({"stage": "plan", "status": "succeeded", "completed_at": now_iso(), "backend": planner,
+                      "reason": f"plan written by {model}", "artifacts": [run.plan_path.resolve().as_uri()]})
+    return PlanResult(run=run, envelope=envelope, notices=check.notices, planner=planner, model=model)

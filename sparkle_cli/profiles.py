@@ -1,0 +1,58 @@
+"""Named render profiles: which backend each stage uses, written into the plan where it stays editable."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from sparkle_cli.errors import UsageError
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "builtin": {
+        "video": {"model_id": "builtin-morph", "max_fps": 24, "width": 640, "height": 360},
+        "images": {"backend": "painter"},
+        "tts": {"backend": "espeak"},
+        "qa": {"backend": "heuristic"},
+        "lipsync": {"backend": "amplitude"},
+    },
+    "gpu": {
+        "video": {"model_id": "wan-2.1", "max_fps": 16, "width": 832, "height": 480},
+        "images": {"backend": "sdxl", "model_id": "stabilityai/stable-diffusion-xl-base-1.0"},
+        "tts": {"backend": "chatterbox"},
+        "qa": {"backend": "qwen2vl", "model_id": "Qwen/Qwen2-VL-2B-Instruct"},
+        "lipsync": {"backend": "wav2lip"},
+    },
+}
+
+DEFAULT_PROFILE = "builtin"
+
+
+def load_profile(name_or_path: str) -> dict[str, Any]:
+    """A preset by name, or a YAML/JSON file holding a render_profile object."""
+    if name_or_path in PRESETS:
+        profile = copy.deepcopy(PRESETS[name_or_path])
+        profile["profile"] = name_or_path
+        return profile
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise UsageError(
+            f"--profile {name_or_path}: not a preset ({', '.join(PRESETS)}) and no such file"
+        )
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() in {".yaml", ".yml"}:
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except Exception as exc:
+        raise UsageError(f"--profile {path}: cannot be read as {path.suffix.lstrip('.') or 'JSON'}: {exc}") from exc
+    if isinstance(data, dict) and "render_profile" in data:
+        data = data["render_profile"]
+    if not isinstance(data, dict) or "video" not in data:
+        raise UsageError(f"--profile {path}: expected an object with at least a 'video' section")
+    data.setdefault("profile", str(path))
+    return data

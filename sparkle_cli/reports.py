@@ -1,0 +1,174 @@
+"""The `status` and `artifacts` payloads, built from run.json, events.jsonl and the manifests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sparkle_cli.rundir import RunDir
+from sparkle_cli.stages import all_stages, get_stage
+
+MIME = {
+    ".mp4": "video/mp4", ".wav": "audio/wav", ".png": "image/png", ".json": "application/json",
+    ".srt": "application/x-subrip", ".vtt": "text/vtt",
+}
+PLAYABLE = {".mp4", ".wav", ".png"}
+
+
+def status_payload(run: RunDir, log_limit: int | None = None) -> dict[str, Any]:
+    state = run.read_state()
+    status = state.get("status", "pending")
+    note = None
+    if status in {"running", "paused"} and run.holder() is None:
+        # The producer died without a word (kill -9, power loss): the run is resumable.
+        note = f"the producing process (pid {state.get('pid')}) is gone; `sparkle resume {run.run_id}` continues"
+        status = "stopped"
+    options = state.get("options") or {}
+    qa = state.get("qa") or {"mode": options.get("qa_mode", "full"), "skipped": options.get("qa_mode") == "skip",
+                              "required": options.get("qa_mode") == "skip"}
+    log = run.events()
+    if log_limit is not None:
+        log = log[-log_limit:]
+    final = video_final(run)
+    return {
+        "run_id": run.run_id,
+        "status": status,
+        "current_stage": state.get("current_stage"),
+        "progress": float(state.get("progress", 0.0) or 0.0),
+        "started_at": state.get("started_at"),
+        "updated_at": state.get("updated_at"),
+        "qa": qa,
+        "error": state.get("error"),
+        "note": note,
+        "title": state.get("title"),
+        "stages": state.get("stages", {}),
+        "in_flight": [e for e in run.events()[-5:] if e.get("status") == "running" and e.get("item")][-1:] if status == "running" else [],
+        "video_final": final["local_path"] if final else None,
+        "log": log,
+    }
+
+
+def video_final(run: RunDir) -> dict[str, Any] | None:
+    """The published deliverable, or None when the run has not produced one."""
+    for stage in artifacts_payload(run, "qa_publish")["stages"]:
+        for artifact in stage["artifacts"]:
+            if artifact["artifact_type"] == "video_final":
+                return artifact
+    return None
+
+
+def _artifact(run: RunDir, stage_id: str, item: dict[str, Any], name: str, output: dict[str, Any]) -> dict[str, Any]:
+    path = run.abs(output["path"])
+    suffix = path.suffix.lower()
+    result = item.get("result") or {}
+    meta: dict[str, Any] = {"item_id": item["item_id"], "output": name, "fingerprint": item.get("fingerprint")}
+    duration = frame_rate = resolution = None
+    if output["media_type"] == "video":
+        frames, fps = result.get("frames"), result.get("fps")
+        if frames and fps:
+            duration, frame_rate = frames / fps, fps
+        if result.get("width"):
+            resolution = f"{result['width']}x{result['height']}"
+        if "video_duration_s" in result:
+            duration = result["video_duration_s"]
+    elif output["media_type"] == "audio":
+        duration = result.get("duration_s") or result.get("total_duration_s")
+    elif output["media_type"] == "image" and result.get("width"):
+        resolution = f"{result['width']}x{result['height']}"
+    if result.get("faces"):
+        meta["faces"] = result["faces"]
+    return {
+        "artifact_type": output["artifact_type"],
+        "artifact_uri": path.resolve().as_uri(),
+        "local_path": str(path),
+        "media_type": output["media_type"],
+        "mime_type": MIME.get(suffix, "application/octet-stream"),
+        "size_bytes": output["size_bytes"],
+        "checksum_sha256": output["sha256"],
+        "duration_s": round(duration, 4) if duration else None,
+        "frame_rate": frame_rate,
+        "resolution_px": resolution,
+        "label": item.get("label") or item["item_id"],
+        "playback_ready": suffix in PLAYABLE and path.exists(),
+        "metadata": meta,
+    }
+
+
+def _qa_summary(stage_id: str, manifest: dict[str, Any]) -> dict[str, Any] | None:
+    stage = get_stage(stage_id)
+    reports = [i.get("result") or {} for i in manifest.get("items", {}).values()]
+    if stage.id == "base_images":
+        reports = [r for r in reports if "neighbours" in r]
+    elif not stage.is_qa:
+        return None
+    skipped = any(r.get("qa_skipped") for r in reports)
+    passed = sum(1 for r in reports if r.get("passed") is True)
+    failed = sum(1 for r in reports if r.get("passed") is False)
+    return {"qa_skipped": skipped, "passed": passed, "failed": failed, "status": "skipped" if skipped else
+            ("failed" if failed or manifest.get("status") == "failed" else "passed")}
+
+
+def artifacts_payload(run: RunDir, stage_filter: str | None = None) -> dict[str, Any]:
+    if stage_filter:
+        get_stage(stage_filter)
+    sections = []
+    everything = []
+    for stage in all_stages():
+        if stage_filter and stage.id != stage_filter:
+            continue
+        manifest = run.read_manifest(stage.id)
+        if not manifest:
+            continue
+        artifacts = []
+        for item in manifest.get("items", {}).values():
+            if item.get("status") != "succeeded":
+                continue
+            for name, output in (item.get("outputs") or {}).items():
+                artifacts.append(_artifact(run, stage.id, item, name, output))
+        if stage.id == "qa_publish":
+            artifacts += _final_entries(run, manifest)
+        previews: dict[str, str | None] = {"image": None, "audio": None, "video": None}
+        for a in artifacts:
+            if a["media_type"] in previews and previews[a["media_type"]] is None:
+                previews[a["media_type"]] = a["artifact_uri"]
+        for a in artifacts:
+            if a["artifact_type"] == "video_final":
+                previews["video"] = a["artifact_uri"]
+        by_media: dict[str, int] = {}
+        for a in artifacts:
+            by_media[a["media_type"]] = by_media.get(a["media_type"], 0) + 1
+        sections.append({
+            "stage_id": stage.id,
+            "status": manifest.get("status"),
+            "count": len(artifacts),
+            "artifact_types": sorted({a["artifact_type"] for a in artifacts}),
+            "media_types": sorted(by_media),
+            "media_summary": {"by_media_type": by_media,
+                              "total_duration_s": round(sum(a["duration_s"] or 0 for a in artifacts if a["media_type"] in {"audio", "video"}), 3),
+                              "total_bytes": sum(a["size_bytes"] for a in artifacts)},
+            "preview": previews,
+            "qa_summary": _qa_summary(stage.id, manifest),
+            "artifacts": artifacts,
+        })
+        everything += artifacts
+    return {"run_id": run.run_id, "stages": sections, "artifacts": everything}
+
+
+def _final_entries(run: RunDir, manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    item = (manifest.get("items") or {}).get("final_qa")
+    if not item or item.get("status") != "succeeded" or manifest.get("status") != "succeeded":
+        return []
+    report = item.get("result") or {}
+    final = report.get("video_final") or {}
+    if not final.get("published"):
+        return []
+    assembly = run.read_manifest("assembly_lipsync") or {}
+    source = ((assembly.get("items") or {}).get("final") or {})
+    output = (source.get("outputs") or {}).get("final")
+    if not output or output.get("sha256") != final.get("sha256"):
+        return []
+    entry = _artifact(run, "assembly_lipsync", source, "final", output)
+    entry["artifact_type"] = "video_final"
+    entry["label"] = "final movie" + (" (QA skipped)" if report.get("qa_skipped") else "")
+    entry["metadata"].update(qa_skipped=bool(report.get("qa_skipped")), qa_passed=report.get("passed"),
+                             qa_report=str(run.abs("qa_publish/qa_report.json")))
+    return [entry]

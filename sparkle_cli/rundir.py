@@ -1,0 +1,218 @@
+"""One run's directory: where its files live, its state file, event log, control file and lock."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import re
+import secrets
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sparkle_cli import atomic
+from sparkle_cli.errors import RunLocked, UsageError
+from sparkle_cli.schemas.plan import ID_PATTERN
+
+_ID_RE = re.compile(ID_PATTERN)
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def runs_dir(explicit: str | Path | None = None) -> Path:
+    """--runs-dir, else SPARKLE_RUNS_DIR, else ARTIFACTS_DIR, else ./runs."""
+    for value in (explicit, os.environ.get("SPARKLE_RUNS_DIR"), os.environ.get("ARTIFACTS_DIR")):
+        if value:
+            return Path(value).expanduser().resolve()
+    return Path("runs").resolve()
+
+
+def new_run_id(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40].strip("-") or "run"
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return f"{slug}-{stamp}-{secrets.token_hex(2)}"
+
+
+def check_run_id(run_id: str) -> str:
+    if not _ID_RE.match(run_id):
+        raise UsageError(f"run id {run_id!r} is not valid: letters, digits, _ and -, at most 64 characters")
+    return run_id
+
+
+class RunDir:
+    """Paths and small-file I/O of one run; the media belong to the stages."""
+
+    def __init__(self, root: Path, run_id: str) -> None:
+        self.run_id = check_run_id(run_id)
+        self.root = root
+        self.path = root / run_id
+        self._lock_fh: Any = None
+
+    # --- paths -------------------------------------------------------------------
+    @property
+    def plan_path(self) -> Path:
+        return self.path / "plan.json"
+
+    @property
+    def run_json(self) -> Path:
+        return self.path / "run.json"
+
+    @property
+    def events_path(self) -> Path:
+        return self.path / "events.jsonl"
+
+    @property
+    def control_path(self) -> Path:
+        return self.path / "control.json"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path / ".lock"
+
+    def stage_dir(self, stage_id: str) -> Path:
+        return self.path / stage_id
+
+    def manifest_path(self, stage_id: str) -> Path:
+        return self.stage_dir(stage_id) / "manifest.json"
+
+    def rel(self, path: Path) -> str:
+        return path.resolve().relative_to(self.path.resolve()).as_posix()
+
+    def abs(self, rel: str) -> Path:
+        return self.path / rel
+
+    def exists(self) -> bool:
+        return self.plan_path.is_file()
+
+    def require(self) -> RunDir:
+        if not self.exists():
+            raise UsageError(f"no run {self.run_id!r} in {self.root} (see `sparkle runs`, or set --runs-dir)")
+        return self
+
+    # --- json files ----------------------------------------------------------------
+    @staticmethod
+    def read_json(path: Path, default: Any = None) -> Any:
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return default
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return default
+
+    def read_state(self) -> dict[str, Any]:
+        state = self.read_json(self.run_json, {}) or {}
+        state.setdefault("run_id", self.run_id)
+        state.setdefault("status", "pending")
+        return state
+
+    def write_state(self, state: dict[str, Any]) -> None:
+        state["updated_at"] = now_iso()
+        atomic.write_json(self.run_json, state)
+
+    def read_manifest(self, stage_id: str) -> dict[str, Any] | None:
+        data = self.read_json(self.manifest_path(stage_id))
+        return data if isinstance(data, dict) else None
+
+    # --- events ------------------------------------------------------------------
+    def append_event(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
+        # One write with O_APPEND: a line is never interleaved; a kill mid-write leaves a
+        # partial last line, which `events()` skips.
+        fd = os.open(self.events_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line.encode("utf-8"))
+        finally:
+            os.close(fd)
+
+    def events(self) -> list[dict[str, Any]]:
+        out = []
+        try:
+            text = self.events_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return out
+        for line in text.splitlines():
+            with contextlib.suppress(json.JSONDecodeError):
+                out.append(json.loads(line))
+        return out
+
+    # --- control ------------------------------------------------------------------
+    def request(self, action: str) -> None:
+        atomic.write_json(self.control_path, {"action": action, "requested_at": now_iso(), "by_pid": os.getpid()})
+
+    def control(self) -> str:
+        data = self.read_json(self.control_path, {}) or {}
+        return str(data.get("action", "run"))
+
+    # --- lock ----------------------------------------------------------------------
+    def holder(self) -> dict[str, Any] | None:
+        """Who holds the run's lock right now, or None when nobody does."""
+        if not self.lock_path.exists():
+            return None
+        with open(self.lock_path, "a+") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                try:
+                    return json.loads(fh.read() or "{}")
+                except json.JSONDecodeError:
+                    return {"pid": None}
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        return None
+
+    def acquire(self) -> None:
+        """Take the run's lock (the kernel drops it when the process dies, so stale locks free themselves)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        fh = open(self.lock_path, "a+")
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            try:
+                info = json.loads(fh.read() or "{}")
+            except json.JSONDecodeError:
+                info = {}
+            fh.close()
+            raise RunLocked(
+                f"run {self.run_id} is being produced by process {info.get('pid', '?')} "
+                f"on {info.get('host', '?')} since {info.get('since', '?')}",
+                hint=f"wait for it, or `sparkle stop {self.run_id}` to stop it",
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": now_iso()}))
+        fh.flush()
+        self._lock_fh = fh
+
+    def release(self) -> None:
+        if self._lock_fh is not None:
+            with contextlib.suppress(OSError):
+                self._lock_fh.seek(0)
+                self._lock_fh.truncate()
+                fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_UN)
+            self._lock_fh.close()
+            self._lock_fh = None
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[RunDir]:
+        self.acquire()
+        try:
+            yield self
+        finally:
+            self.release()
+
+
+def list_runs(root: Path) -> list[RunDir]:
+    if not root.is_dir():
+        return []
+    runs = []
+    for child in sorted(root.iterdir()):
+        if child.is_dir() and _ID_RE.match(child.name) and (child / "plan.json").is_file():
+            runs.append(RunDir(root, child.name))
+    return runs

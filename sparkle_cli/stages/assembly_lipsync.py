@@ -1,0 +1,184 @@
+"""Stage 6: lipsync the talking close-ups, join the clips, lay the voices under them, add subtitles.
+
+The deliverable is H.264 (yuv420p) + AAC with the index at the front, so a browser plays it
+while it downloads; `alignment_map.json` says which frames and seconds belong to which shot and line.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sparkle_cli import atomic
+from sparkle_cli.planinfo import speaker_for_shot
+from sparkle_cli.stages.base import Item, Output, Stage, StageContext, backend_spec
+from sparkle_cli.subtitles import to_srt, to_vtt
+
+
+class AssemblyLipsync(Stage):
+    id = "assembly_lipsync"
+    number = 6
+    version = "1"
+    description = "lipsync talking close-ups; concatenate clips; mux speech; write subtitles and the alignment map"
+    after = ("video_clip_qa", "dialogue_audio")
+    reads = ("video_clip_qa/*.mp4", "dialogue_audio/tts_timeline.wav", "dialogue_audio/*.wav")
+    writes = ("<shot_id>.lipsync.mp4", "video_raw_concat.mp4", "video_final.mp4", "subtitles.srt", "subtitles.vtt", "alignment_map.json")
+
+    def phases(self, ctx: StageContext) -> Iterator[list[Item]]:
+        plan = ctx.plan
+        timeline = ctx.result("dialogue_audio", "timeline")
+        fps = float(timeline["fps"])
+        lipsync_items = []
+        for index, shot in enumerate(plan["shots"]):
+            if not shot["is_talking_closeup"]:
+                continue
+            speaker = speaker_for_shot(plan, index)
+            track = (ctx.result("video_clips", shot["id"]).get("mouth_tracks") or {}).get(speaker or "")
+            if not speaker or not track or not any(track):
+                continue
+            timing = timeline["shots"][index]
+            start, end = timing["start_s"], timing["start_s"] + timing["duration_s"]
+            lines = [
+                {"line_id": line["line_id"], "path": str(ctx.output("dialogue_audio", line["line_id"], "wav")[0]),
+                 "start_s": line["start_time_actual_s"] - start,
+                 "sha256": ctx.output("dialogue_audio", line["line_id"], "wav")[1]}
+                for line in timeline["lines"]
+                if line["character_id"] == speaker and line["end_time_actual_s"] > start and line["start_time_actual_s"] < end
+            ]
+            clip, clip_sha = ctx.output("video_clip_qa", shot["id"], "clip")
+            lipsync_items.append(
+                Item(
+                    id=f"lipsync_{shot['id']}",
+                    label=f"lipsync {shot['id']} ({speaker})",
+                    inputs={"clip_sha256": clip_sha, "speaker": speaker, "track": track, "fps": fps,
+                            "lines": [{k: v for k, v in line.items() if k != "path"} for line in lines]},
+                    outputs={"clip": Output(self.path(f"{shot['id']}.lipsync.mp4"), "video_clip_lipsync", "video")},
+                    func=f"{__name__}:lipsync_shot",
+                    kwargs={"clip": str(clip), "track": track, "fps": fps, "frames": timing["frames"], "lines": lines},
+                    backend=backend_spec(plan, "lipsync", "lipsync"),
+                    estimate_s=timing["frames"] * 0.01,
+                )
+            )
+        yield lipsync_items
+        clips = []
+        for shot in plan["shots"]:
+            key = f"lipsync_{shot['id']}"
+            if key in ctx.records:
+                path, sha = ctx.own(key, "clip")
+            else:
+                path, sha = ctx.output("video_clip_qa", shot["id"], "clip")
+            clips.append({"shot_id": shot["id"], "path": str(path), "sha256": sha, "lipsynced": key in ctx.records})
+        wav, wav_sha = ctx.output("dialogue_audio", "timeline", "wav")
+        names = {c["id"]: c["name"] for c in plan["characters"]}
+        yield [
+            Item(
+                id="final",
+                label="video_final.mp4",
+                inputs={"clips": [(c["shot_id"], c["sha256"]) for c in clips], "audio_sha256": wav_sha,
+                        "timeline": timeline, "names": names, "title": plan["title"]},
+                outputs={
+                    "raw": Output(self.path("video_raw_concat.mp4"), "video_raw_concat", "video"),
+                    "final": Output(self.path("video_final.mp4"), "video_assembled", "video"),
+                    "srt": Output(self.path("subtitles.srt"), "subtitles", "text"),
+                    "vtt": Output(self.path("subtitles.vtt"), "subtitles", "text"),
+                    "alignment": Output(self.path("alignment_map.json"), "alignment_map", "data"),
+                },
+                func=f"{__name__}:assemble",
+                kwargs={"clips": clips, "audio": str(wav), "timeline": timeline, "names": names, "title": plan["title"]},
+                estimate_s=0.5,
+            )
+        ]
+
+
+def lipsync_shot(backend: Any, out: dict[str, str], clip: str, track: list[Any], fps: float, frames: int,
+                 lines: list[dict[str, Any]]) -> dict[str, Any]:
+    import numpy as np
+
+    from sparkle_cli.backends.lipsync.amplitude import openness_curve
+    from sparkle_cli.media import audio
+
+    rate = 0
+    voice = None
+    for line in lines:
+        samples, sr = audio.read_wav(line["path"])
+        if voice is None:
+            rate = sr
+            voice = np.zeros(int(np.ceil(frames / fps * sr)) + 1, dtype=np.float32)
+        elif sr != rate:
+            samples = audio.resample(samples, sr, rate)
+        begin = round(line["start_s"] * rate)
+        lo, hi = max(0, begin), min(len(voice), begin + len(samples))
+        if hi > lo:
+            voice[lo:hi] += samples[lo - begin: hi - begin]
+    if voice is None:
+        levels = np.zeros(frames)
+    else:
+        levels = openness_curve(audio.frame_rms(voice, rate, fps, frames))
+    result = backend.animate(clip, out["clip"], track=track, openness=[float(x) for x in levels], fps=fps)
+    return {**result, "mean_openness": round(float(np.mean(levels)) if len(levels) else 0.0, 4),
+            "model_id": backend.name}
+
+
+def assemble(out: dict[str, str], clips: list[dict[str, Any]], audio: str, timeline: dict[str, Any],
+             names: dict[str, str], title: str) -> dict[str, Any]:
+    from sparkle_cli.media.ffmpeg import input_args, run_ffmpeg
+    from sparkle_cli.media.video import probe
+
+    fps = float(timeline["fps"])
+    with tempfile.TemporaryDirectory(prefix="sparkle-concat-") as tmp:
+        listing = Path(tmp) / "clips.txt"
+        listing.write_text("".join(f"file '{_quote(c['path'])}'\n" for c in clips), encoding="utf-8")
+        run_ffmpeg(["-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-map", "0:v", "-c", "copy",
+                    "-movflags", "+faststart", out["raw"]])
+    raw = probe(out["raw"])
+    expected = int(timeline["total_frames"])
+    if raw.video is None or raw.video.frames != expected:
+        got = raw.video.frames if raw.video else 0
+        raise RuntimeError(f"the joined clips have {got} frames, the timeline needs {expected}")
+    run_ffmpeg([
+        "-y", "-i", out["raw"], *input_args(audio), "-map", "0:v:0", "-map", "1:a:0",
+        "-c:v", "copy", "-c:a", "aac", "-b:a", "160k", "-ar", "48000",
+        "-metadata", f"title={title}", "-movflags", "+faststart", out["final"],
+    ])
+    final = probe(out["final"])
+    if final.video is None or final.audio is None:
+        raise RuntimeError("the final movie is missing its video or audio stream")
+    atomic.write_text(out["srt"], to_srt(timeline["lines"], names))
+    atomic.write_text(out["vtt"], to_vtt(timeline["lines"], names))
+    shots = []
+    for clip, timing in zip(clips, timeline["shots"], strict=True):
+        start_frame = round(timing["start_s"] * fps)
+        shots.append({
+            "shot_id": clip["shot_id"], "start_s": timing["start_s"], "end_s": timing["start_s"] + timing["duration_s"],
+            "start_frame": start_frame, "frames": timing["frames"], "lipsynced": clip["lipsynced"],
+        })
+    alignment = {
+        "fps": fps,
+        "total_frames": expected,
+        "duration_s": expected / fps,
+        "shots": shots,
+        "lines": [
+            {"line_id": ln["line_id"], "character_id": ln["character_id"], "text": ln["text"],
+             "start_s": ln["start_time_actual_s"], "end_s": ln["end_time_actual_s"], "shot_id": ln["shot_id"],
+             "start_frame": round(ln["start_time_actual_s"] * fps), "end_frame": round(ln["end_time_actual_s"] * fps)}
+            for ln in timeline["lines"]
+        ],
+    }
+    atomic.write_json(out["alignment"], alignment)
+    return {
+        "frames": final.video.frames,
+        "video_duration_s": final.video.duration_s,
+        "audio_duration_s": final.audio.duration_s,
+        "width": final.video.width,
+        "height": final.video.height,
+        "fps": final.video.fps,
+    }
+
+
+def _quote(path: str) -> str:
+    return path.replace("'", "'\\''")
+
+
+STAGE = AssemblyLipsync()

@@ -1,0 +1,115 @@
+"""What a stage is: an id, a version, what it reads and writes, and the items it makes.
+
+A stage yields its items in phases (a list at a time); the engine fingerprints each item,
+skips the ones whose outputs are current, runs the rest and records them. Later phases
+can read the results of earlier ones through `ctx.results`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sparkle_cli.errors import StageError
+from sparkle_cli.executor import BackendSpec
+from sparkle_cli.rundir import RunDir
+
+
+@dataclass
+class Output:
+    path: str  # relative to the run directory
+    artifact_type: str
+    media_type: str  # image | audio | video | data | text
+
+
+@dataclass
+class Item:
+    id: str
+    inputs: dict[str, Any]  # everything that decides the outputs, by name (hashed for the fingerprint)
+    outputs: dict[str, Output]
+    func: str  # "module:function", called with `out` (name -> temporary path) and `kwargs`
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    backend: BackendSpec | None = None
+    label: str = ""
+    #: Seconds a first render is expected to take, for --dry-run.
+    estimate_s: float = 0.1
+
+
+@dataclass
+class StageContext:
+    run: RunDir
+    plan: dict[str, Any]
+    options: dict[str, Any]
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dry_run: bool = False
+
+    def manifest(self, stage_id: str) -> dict[str, Any]:
+        manifest = self.run.read_manifest(stage_id)
+        if not manifest or manifest.get("status") != "succeeded":
+            raise StageError(f"stage {stage_id} has not finished; run it first (sparkle resume {self.run.run_id})")
+        return manifest
+
+    def item_record(self, stage_id: str, item_id: str) -> dict[str, Any]:
+        record = self.manifest(stage_id)["items"].get(item_id)
+        if record is None:
+            raise StageError(f"{stage_id} has no item {item_id}; run `sparkle resume {self.run.run_id} --from {stage_id}`")
+        return record
+
+    def output(self, stage_id: str, item_id: str, name: str) -> tuple[Path, str]:
+        """Absolute path and sha256 of an upstream item's output."""
+        record = self.item_record(stage_id, item_id)["outputs"][name]
+        return self.run.abs(record["path"]), record["sha256"]
+
+    def own(self, item_id: str, name: str) -> tuple[Path, str]:
+        """Absolute path and sha256 of an output of this stage's earlier phase."""
+        record = self.records[item_id]["outputs"][name]
+        return self.run.abs(record["path"]), record["sha256"]
+
+    def result(self, stage_id: str, item_id: str) -> dict[str, Any]:
+        return self.item_record(stage_id, item_id).get("result") or {}
+
+
+class Stage:
+    """Subclasses set the class attributes and implement `phases`."""
+
+    id: ClassVar[str]
+    number: ClassVar[int]
+    version: ClassVar[str] = "1"
+    description: ClassVar[str] = ""
+    after: ClassVar[tuple[str, ...]] = ()
+    reads: ClassVar[tuple[str, ...]] = ()
+    writes: ClassVar[tuple[str, ...]] = ()
+    is_qa: ClassVar[bool] = False
+
+    def phases(self, ctx: StageContext) -> Iterator[list[Item]]:
+        raise NotImplementedError
+
+    def path(self, name: str) -> str:
+        return f"{self.id}/{name}"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "stage_id": self.id,
+            "number": self.number,
+            "version": self.version,
+            "description": self.description,
+            "after": list(self.after),
+            "reads": list(self.reads),
+            "writes": list(self.writes),
+        }
+
+
+def backend_spec(plan: dict[str, Any], section: str, kind: str) -> BackendSpec:
+    """The backend a plan's render_profile selects for a stage, with its options."""
+    profile = plan["render_profile"][section]
+    options = dict(profile.get("options") or {})
+    if profile.get("model_id") and kind != "video":
+        options.setdefault("model_id", profile["model_id"])
+    name = profile.get("backend")
+    if kind == "video":
+        name = profile.get("backend")
+        options.setdefault("model_id", profile["model_id"])
+    return BackendSpec(kind, str(name), options)

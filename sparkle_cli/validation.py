@@ -1,0 +1,284 @@
+"""Plan checking: structure (pydantic), the rules between fields, and normalization.
+
+Every broken rule becomes one `json.path: message` line; nothing here touches the disk
+except `read_plan_file`, which only reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sparkle_cli.backends import registry
+from sparkle_cli.errors import PlanInvalid
+from sparkle_cli.schemas.plan import ID_PATTERN, MAX_MOVIE_SECONDS, MoviePlan, PlanEnvelope
+
+EPS = 1e-3
+_ID_RE = re.compile(ID_PATTERN)
+STAGE_KINDS = {"images": "image", "tts": "tts", "qa": "qa", "lipsync": "lipsync"}
+DEFAULT_SIZE = {"morph": (640, 360), "wan": (832, 480)}
+
+
+@dataclass
+class PlanCheck:
+    """The outcome of checking a plan: problems (fatal), notices (fixed up), and the result."""
+
+    errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    envelope: dict[str, Any] | None = None  # the envelope as given, with a bare plan wrapped
+    normalized: dict[str, Any] | None = None  # the MoviePlan with gaps, seeds and defaults filled in
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def raise_for_errors(self, source: str) -> None:
+        if self.errors:
+            count = len(self.errors)
+            raise PlanInvalid(
+                f"{source}: the plan has {count} problem{'s' if count != 1 else ''}",
+                lines=self.errors,
+            )
+
+
+def json_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif i > 0 and isinstance(loc[i - 1], int) and part in {"dialogue", "silence"} and len(loc) > i + 1:
+            continue  # the discriminated union's tag is not part of the document's path
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(plan)"
+
+
+def read_plan_file(path: str | Path) -> Any:
+    """Read a plan file as JSON; a file that is not JSON is one clear PlanInvalid line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise PlanInvalid(f"{path}: no such file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanInvalid(f"{path}: cannot be read as UTF-8 text ({exc.__class__.__name__})") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanInvalid(
+            f"{path}: not a valid plan",
+            lines=[f"(file): not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"],
+        ) from exc
+
+
+def check_plan(data: Any) -> PlanCheck:
+    """Check a plan envelope or a bare MoviePlan; never raises for a bad plan."""
+    check = PlanCheck()
+    if not isinstance(data, dict):
+        check.errors.append(f"(plan): expected a JSON object, got {type(data).__name__}")
+        return check
+    envelope = dict(data) if "validated_plan" in data else {"request": {}, "validated_plan": data}
+    raw = envelope.get("validated_plan")
+    try:
+        model = PlanEnvelope.model_validate(envelope)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            if loc and loc[0] == "validated_plan":
+                loc = loc[1:]
+            check.errors.append(f"{json_path(loc)}: {_message(err)}")
+        # The rules between fields still run on what can be read, so one pass shows every problem.
+        flagged = {e.split(":", 1)[0] for e in check.errors}
+        if isinstance(raw, dict):
+            check.errors += [e for e in _rule_errors(raw) if e.split(":", 1)[0] not in flagged]
+        return check
+    plan = model.validated_plan
+    check.errors.extend(_rule_errors(plan.model_dump(mode="json")))
+    if check.errors:
+        return check
+    check.envelope = envelope
+    check.normalized = normalize(plan, check.notices)
+    return check
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "string_pattern_mismatch":
+        return f"{err.get('input')!r} is not a valid id (letters, digits, _ and -, at most 64, no path characters)"
+    if kind == "union_tag_invalid":
+        return "type must be 'dialogue' or 'silence'"
+    return str(err.get("msg", "invalid"))
+
+
+def _list(plan: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = plan.get(key)
+    return [v if isinstance(v, dict) else {} for v in value] if isinstance(value, list) else []
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _duplicates(items: list[dict[str, Any]], section: str) -> list[str]:
+    seen: dict[str, int] = {}
+    errors = []
+    for i, item in enumerate(items):
+        ident = item.get("id")
+        if not isinstance(ident, str):
+            continue
+        if ident in seen:
+            errors.append(f"{section}[{i}].id: duplicate id {ident!r} (also {section}[{seen[ident]}])")
+        else:
+            seen[ident] = i
+    return errors
+
+
+def _rule_errors(plan: dict[str, Any]) -> list[str]:
+    errors: list[str] = []
+    for section in ("characters", "base_images", "shots"):
+        errors += _duplicates(_list(plan, section), section)
+    errors += _chain_errors(plan)
+    errors += _timeline_errors(plan)
+    errors += _profile_errors(plan)
+    for i, image in enumerate(_list(plan, "base_images")):
+        meta = image.get("metadata") if isinstance(image.get("metadata"), dict) else {}
+        seed = meta.get("seed")
+        if seed is not None and not (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**32):
+            errors.append(f"base_images[{i}].metadata.seed: must be an integer from 0 to 4294967295, got {seed!r}")
+    return errors
+
+
+def _chain_errors(plan: dict[str, Any]) -> list[str]:
+    images, shots = _list(plan, "base_images"), _list(plan, "shots")
+    if not shots:
+        return []
+    if len(images) != len(shots) + 1:
+        return [
+            f"base_images: {len(shots)} shots need {len(shots) + 1} keyframes "
+            f"(shot i runs from base_images[i] to base_images[i+1]), found {len(images)}"
+        ]
+    errors = []
+    for i, shot in enumerate(shots):
+        for key, j in (("start_base_image_id", i), ("end_base_image_id", i + 1)):
+            want = images[j].get("id")
+            if shot.get(key) != want:
+                errors.append(f"shots[{i}].{key}: must be {want!r} (base_images[{j}]), got {shot.get(key)!r}")
+    return errors
+
+
+def _timeline_errors(plan: dict[str, Any]) -> list[str]:
+    errors = []
+    characters = {c.get("id") for c in _list(plan, "characters")}
+    durations = [_num(s.get("duration_sec")) for s in _list(plan, "shots")]
+    total = sum(d for d in durations if d and d > 0)
+    if total > MAX_MOVIE_SECONDS:
+        errors.append(f"shots: the movie runs {total:.1f} s, more than the {MAX_MOVIE_SECONDS:.0f} s allowed")
+    entries = []
+    for i, entry in enumerate(_list(plan, "dialogue_timeline")):
+        if entry.get("type") == "dialogue" and entry.get("character_id") not in characters:
+            known = ", ".join(sorted(str(c) for c in characters if c)) or "none"
+            errors.append(
+                f"dialogue_timeline[{i}].character_id: unknown character {entry.get('character_id')!r} (characters: {known})"
+            )
+        start, length = _num(entry.get("start_time_sec")), _num(entry.get("duration_sec"))
+        if start is not None and length is not None and length > 0:
+            entries.append((start, start + length, i))
+    entries.sort()
+    last: tuple[float, float, int] | None = None
+    for start, end, i in entries:
+        if None not in durations and end > total + EPS:
+            errors.append(f"dialogue_timeline[{i}]: ends at {end:.2f} s, after the shots end at {total:.2f} s")
+        if last is not None and start < last[1] - EPS:
+            errors.append(
+                f"dialogue_timeline[{i}]: starts at {start:.2f} s, before dialogue_timeline[{last[2]}] ends at "
+                f"{last[1]:.2f} s (entries must not overlap)"
+            )
+        if last is None or end >= last[1]:
+            last = (start, end, i)
+    return errors
+
+
+def _profile_errors(plan: dict[str, Any]) -> list[str]:
+    errors: list[str] = []
+    profile = plan.get("render_profile")
+    if not isinstance(profile, dict):
+        return errors
+    video = profile.get("video") if isinstance(profile.get("video"), dict) else {}
+    model_id = video.get("model_id")
+    if isinstance(model_id, str) and model_id and registry.video_backend_for(model_id) is None:
+        errors.append(
+            f"render_profile.video.model_id: unknown model {model_id!r}; known: {', '.join(sorted(registry.VIDEO_MODEL_IDS))}"
+        )
+    for axis in ("width", "height"):
+        value = video.get(axis)
+        if isinstance(value, int) and value % 2:
+            errors.append(f"render_profile.video.{axis}: must be even (H.264 4:2:0), got {value}")
+    for section, kind in STAGE_KINDS.items():
+        chosen = profile.get(section) if isinstance(profile.get(section), dict) else {}
+        name = chosen.get("backend")
+        if isinstance(name, str) and not registry.is_known(kind, name):
+            errors.append(
+                f"render_profile.{section}.backend: unknown {kind} backend {name!r}; known: {', '.join(registry.known_names(kind))}"
+            )
+    return errors
+
+
+def stable_seed(*parts: Any) -> int:
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def normalize(plan: MoviePlan, notices: list[str]) -> dict[str, Any]:
+    """The plan every stage reads: sorted timeline with explicit silences, ids, seeds, defaults."""
+    data = plan.model_dump(mode="json", exclude_none=False)
+    data["dialogue_timeline"] = _fill_timeline(data["dialogue_timeline"], sum(s.duration_sec for s in plan.shots), notices)
+    plan_seed = plan.metadata.get("seed", plan.title)
+    for i, image in enumerate(data["base_images"]):
+        if image["metadata"].get("seed") is None:
+            image["metadata"]["seed"] = stable_seed(plan_seed, image["id"])
+            notices.append(f"base_images[{i}].metadata.seed: not set; using {image['metadata']['seed']}")
+    profile = data["render_profile"]
+    video_backend = registry.video_backend_for(profile["video"]["model_id"]) or "morph"
+    profile["video"]["backend"] = video_backend
+    width, height = DEFAULT_SIZE.get(video_backend, (640, 360))
+    profile["video"]["width"] = profile["video"].get("width") or width
+    profile["video"]["height"] = profile["video"].get("height") or height
+    for section, kind in STAGE_KINDS.items():
+        if not profile[section].get("backend"):
+            profile[section]["backend"] = registry.BUILTIN[kind]
+    return data
+
+
+def _fill_timeline(entries: list[dict[str, Any]], total: float, notices: list[str]) -> list[dict[str, Any]]:
+    ordered = sorted(entries, key=lambda e: e["start_time_sec"])
+    out: list[dict[str, Any]] = []
+    cursor = 0.0
+    line_no = 0
+    for entry in ordered:
+        start = entry["start_time_sec"]
+        if start > cursor + EPS:
+            out.append(_silence(cursor, start, notices))
+        if entry["type"] == "dialogue":
+            given = entry.get("id")
+            entry["id"] = given if isinstance(given, str) and _ID_RE.match(given) else f"line_{line_no:03d}"
+            line_no += 1
+        out.append(entry)
+        cursor = max(cursor, start + entry["duration_sec"])
+    if total > cursor + EPS:
+        out.append(_silence(cursor, total, notices))
+    return out
+
+
+def _silence(start: float, end: float, notices: list[str]) -> dict[str, Any]:
+    notices.append(
+        f"dialogue_timeline: nothing planned from {start:.2f} s to {end:.2f} s; filled with silence"
+    )
+    return {"type": "silence", "start_time_sec": round(start, 6), "duration_sec": round(end - start, 6), "filled": True}

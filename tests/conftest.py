@@ -1,0 +1,52 @@
+"""Shared fixtures: a temporary runs directory, the sample plan, and a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sparkle_cli.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_PLAN = ROOT / "examples" / "rooftop_revelations.plan.json"
+SHARED_SAMPLE = ROOT.parent / "shared" / "fixtures" / "rooftop_revelations.plan.json"
+
+
+@pytest.fixture
+def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "runs"
+    monkeypatch.setenv("SPARKLE_RUNS_DIR", str(root))
+    monkeypatch.delenv("ARTIFACTS_DIR", raising=False)
+    monkeypatch.delenv("QA_POLICY_PATH", raising=False)
+    return root
+
+
+@pytest.fixture
+def cli():
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def sample_plan() -> dict:
+    return json.loads(SAMPLE_PLAN.read_text())
+
+
+@pytest.fixture
+def sample_plan_file(tmp_path: Path) -> Path:
+    target = tmp_path / "sample.plan.json"
+    shutil.copyfile(SAMPLE_PLAN, target)
+    return target
+
+
+def write_json(path: Path, data: object) -> Path:
+    path.write_text(json.dumps(data, indent=2))
+    return path
