@@ -4,20 +4,37 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 RUNS ?= runs
 DEMO_PROMPT ?= examples/neon_rooftop.prompt.txt
+TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: install test demo bench lint clean
+.PHONY: install install-dev install-ml test demo bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# The base install renders movies on the built-in backends; dev adds the test and lint tools.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# The tests build tiny torch models, so they need the ml extra. Torch is pinned first: an
+# unpinned torch would pull a multi-GB CUDA build where a CPU build is all the tests need.
+$(VENV)/.installed-ml: pyproject.toml $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
+	$(BIN)/python -m pip install --quiet -e '.[dev,ml]'
 	touch $@
 
 install: $(VENV)/.installed
 
-test: install
+install-dev: $(VENV)/.installed-dev
+
+install-ml: $(VENV)/.installed-ml
+
+test: install-ml
 	$(BIN)/python -m pytest -q
 
 demo: install
@@ -30,7 +47,7 @@ demo: install
 bench: install
 	$(BIN)/python bench/pipeline.py --runs-dir bench/out
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check sparkle_cli tests bench
 	$(BIN)/ruff format --check sparkle_cli tests bench
 	$(BIN)/mypy sparkle_cli

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from sparkle_cli import __version__
 from sparkle_cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, SparkleError, UsageError
@@ -27,22 +27,63 @@ app = typer.Typer(
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-RunsDirOpt = Annotated[Optional[Path], typer.Option("--runs-dir", help="Runs directory (else SPARKLE_RUNS_DIR, ARTIFACTS_DIR, ./runs).", show_default=False)]
+RunsDirOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--runs-dir", help="Runs directory (else SPARKLE_RUNS_DIR, ARTIFACTS_DIR, ./runs).", show_default=False
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+ModelPathOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--model-path",
+        help="KIND=DIR_OR_HUB_ID for a backend's model (kinds: video, image, tts, qa, lipsync, planner); remembered by the run.",
+    ),
+]
+ExecutorOpt = Annotated[
+    Optional[str],
+    typer.Option("--executor", help="local (default) or ray; else the config key `executor`.", show_default=False),
+]
+WorkersOpt = Annotated[
+    Optional[int],
+    typer.Option(
+        "--workers",
+        help="Local worker processes (default 1: in this process); else the config key `workers`.",
+        show_default=False,
+    ),
+]
+RayAddressOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--ray-address",
+        help="Ray cluster: auto, HOST:PORT, or unset for a local Ray; else the config key `ray_address`.",
+        show_default=False,
+    ),
+]
 RunIdArg = Annotated[str, typer.Argument(help="The run id `sparkle plan` printed.", show_default=False)]
 
 
 def _fail(exc: SparkleError, as_json: bool) -> None:
     if as_json:
-        print(json.dumps({"status": "error", "error": exc.message, "problems": exc.lines, "hint": exc.hint,
-                          "exit_code": exc.exit_code}))
+        print(
+            json.dumps(
+                {
+                    "status": "error",
+                    "error": exc.message,
+                    "problems": exc.lines,
+                    "hint": exc.hint,
+                    "exit_code": exc.exit_code,
+                }
+            )
+        )
     else:
-        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
         for line in exc.lines:
             err.print(f"  {line}", highlight=False, markup=False)
         if exc.hint:
-            err.print(f"[dim]hint: {exc.hint}[/]", highlight=False)
+            err.print(f"[dim]hint: {escape(exc.hint)}[/]", highlight=False)
 
 
 def guarded(body: Callable[[], int | None], *, as_json: bool = False, debug: bool = False) -> None:
@@ -62,7 +103,10 @@ def guarded(body: Callable[[], int | None], *, as_json: bool = False, debug: boo
     except Exception as exc:  # a bug: say so plainly, keep the trace for --debug
         if debug:
             traceback.print_exc()
-        _fail(SparkleError(f"unexpected {type(exc).__name__}: {exc}", hint="run again with --debug for the traceback"), as_json)
+        _fail(
+            SparkleError(f"unexpected {type(exc).__name__}: {exc}", hint="run again with --debug for the traceback"),
+            as_json,
+        )
         raise typer.Exit(EXIT_FAILED) from None
     raise typer.Exit(code or EXIT_OK)
 
@@ -95,12 +139,82 @@ def plan(
     prompt: Annotated[Optional[str], typer.Argument(help="What the movie is about.", show_default=False)] = None,
     title: Annotated[Optional[str], typer.Option(help="Movie title (else made from the prompt).")] = None,
     shots: Annotated[int, typer.Option(help="Number of shots (keyframes = shots + 1).")] = 3,
-    seconds: Annotated[Optional[float], typer.Option(help="Target length in seconds (never shorter than the dialogue needs).")] = None,
-    planner: Annotated[str, typer.Option(help="Planner backend.")] = "template",
+    seconds: Annotated[
+        Optional[float], typer.Option(help="Target length in seconds (never shorter than the dialogue needs).")
+    ] = None,
+    planner: Annotated[
+        str,
+        typer.Option(
+            help="Planner: template (built-in), openai (an OpenAI-compatible server) or transformers (a local model)."
+        ),
+    ] = "template",
     profile: Annotated[Optional[str], typer.Option(help="Render profile: builtin, gpu, or a YAML/JSON file.")] = None,
-    from_file: Annotated[Optional[Path], typer.Option("--from-file", help="Import a plan file instead of planning from a prompt.")] = None,
+    from_file: Annotated[
+        Optional[Path], typer.Option("--from-file", help="Import a plan file instead of planning from a prompt.")
+    ] = None,
     run_id: Annotated[Optional[str], typer.Option("--run-id", help="Run id (else made from the title).")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Planner seed (else derived from the prompt).")] = None,
+    llm_base_url: Annotated[
+        Optional[str],
+        typer.Option(
+            "--llm-base-url",
+            envvar="SPARKLE_LLM_BASE_URL",
+            help="openai planner: the server's base URL (default http://localhost:8000/v1); key from SPARKLE_LLM_API_KEY or OPENAI_API_KEY.",
+            show_default=False,
+        ),
+    ] = None,
+    llm_model: Annotated[
+        Optional[str],
+        typer.Option(
+            "--llm-model",
+            envvar="SPARKLE_LLM_MODEL",
+            help="openai planner: the model name (else the server's only model).",
+            show_default=False,
+        ),
+    ] = None,
+    llm_model_path: Annotated[
+        Optional[str],
+        typer.Option(
+            "--llm-model-path",
+            help="transformers planner: a local model folder (else SPARKLE_MODEL_PATH_PLANNER or the config's models.planner).",
+            show_default=False,
+        ),
+    ] = None,
+    llm_timeout: Annotated[
+        Optional[float],
+        typer.Option(
+            "--llm-timeout", help="openai planner: seconds to wait for each answer (default 120).", show_default=False
+        ),
+    ] = None,
+    llm_retries: Annotated[
+        Optional[int],
+        typer.Option(
+            "--llm-retries",
+            help="openai planner: tries again this often on connection errors, timeouts and 5xx (default 2).",
+            show_default=False,
+        ),
+    ] = None,
+    llm_max_tokens: Annotated[
+        Optional[int],
+        typer.Option(
+            "--llm-max-tokens", help="Language-model planners: the longest answer in tokens.", show_default=False
+        ),
+    ] = None,
+    temperature: Annotated[
+        Optional[float],
+        typer.Option(
+            "--temperature",
+            help="Language-model planners: sampling temperature (transformers default 0: greedy).",
+            show_default=False,
+        ),
+    ] = None,
+    repair_rounds: Annotated[
+        int,
+        typer.Option(
+            "--repair-rounds",
+            help="Language-model planners: times a plan that fails validation is sent back for repair.",
+        ),
+    ] = 3,
     runs_dir: RunsDirOpt = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
@@ -116,22 +230,60 @@ def plan(
                 raise UsageError("give either a PROMPT or --from-file, not both")
             result = planning.plan_from_file(root, from_file, profile=profile, run_id=run_id)
         elif prompt:
-            result = planning.plan_from_prompt(root, prompt, title=title, shots=shots, seconds=seconds,
-                                               planner=planner, profile=profile, run_id=run_id, seed=seed)
+            if repair_rounds < 0:
+                raise UsageError(f"--repair-rounds must be 0 or more, got {repair_rounds}")
+            llm = {
+                "base_url": llm_base_url,
+                "model": llm_model,
+                "model_path": llm_model_path,
+                "timeout": llm_timeout,
+                "retries": llm_retries,
+                "max_tokens": llm_max_tokens,
+                "temperature": temperature,
+                "repair_rounds": repair_rounds,
+                "seed": seed,
+            }
+            result = planning.plan_from_prompt(
+                root,
+                prompt,
+                title=title,
+                shots=shots,
+                seconds=seconds,
+                planner=planner,
+                profile=profile,
+                run_id=run_id,
+                seed=seed,
+                planner_options={k: v for k, v in llm.items() if v is not None},
+            )
         else:
-            raise UsageError("say what the movie is about: sparkle plan \"PROMPT\" (or --from-file PLAN.json)")
+            raise UsageError('say what the movie is about: sparkle plan "PROMPT" (or --from-file PLAN.json)')
         if as_json:
-            _print_json({"status": "planned", "run_id": result.run.run_id, "artifact_uri": result.run.plan_path.resolve().as_uri(),
-                         "request_id": result.envelope["metadata"]["request_id"]})
+            _print_json(
+                {
+                    "status": "planned",
+                    "run_id": result.run.run_id,
+                    "artifact_uri": result.run.plan_path.resolve().as_uri(),
+                    "request_id": result.envelope["metadata"]["request_id"],
+                }
+            )
             return EXIT_OK
         plan_data = result.envelope["validated_plan"]
         total = sum(s["duration_sec"] for s in plan_data["shots"])
         lines = sum(1 for e in plan_data["dialogue_timeline"] if e.get("type") == "dialogue")
-        console.print(f"[bold]{plan_data['title']}[/]: {len(plan_data['shots'])} shots, {len(plan_data['base_images'])} keyframes, "
-                      f"{lines} lines, {total:.1f} s; video {plan_data['render_profile']['video']['model_id']}")
+        console.print(
+            f"[bold]{plan_data['title']}[/]: {len(plan_data['shots'])} shots, {len(plan_data['base_images'])} keyframes, "
+            f"{lines} lines, {total:.1f} s; video {plan_data['render_profile']['video']['model_id']}"
+        )
         console.print(f"planner: {result.planner} ({result.model})", highlight=False)
+        if result.envelope["metadata"].get("transcript"):
+            rounds = result.envelope["validated_plan"].get("metadata", {}).get("rounds")
+            console.print(
+                f"planner transcript: {result.run.path / result.envelope['metadata']['transcript']}"
+                + (f" ({rounds} round{'s' if rounds != 1 else ''})" if rounds else ""),
+                highlight=False,
+            )
         for notice in result.notices:
-            console.print(f"[yellow]notice:[/] {notice}", highlight=False)
+            console.print(f"[yellow]notice:[/] {escape(notice)}", highlight=False)
         console.print(f"plan: {result.run.plan_path}", highlight=False)
         console.print(f"next: sparkle produce {result.run.run_id}", highlight=False)
         print(result.run.run_id)
@@ -156,7 +308,7 @@ def validate(
             return EXIT_OK if check.ok else EXIT_USAGE
         check.raise_for_errors(str(plan_file))
         for notice in check.notices:
-            console.print(f"[yellow]notice:[/] {notice}", highlight=False)
+            console.print(f"[yellow]notice:[/] {escape(notice)}", highlight=False)
         console.print(f"[green]valid[/]: {plan_file}", highlight=False)
         return EXIT_OK
 
@@ -175,9 +327,12 @@ def _preflight(run: Any) -> dict[str, Any]:
     profile = check.normalized["render_profile"]
     problems = []
     selections = [("video", profile["video"]["backend"], "render_profile.video.model_id", profile["video"]["model_id"])]
-    selections += [(kind, profile[section]["backend"], f"render_profile.{section}.backend", profile[section]["backend"]) for section, kind in STAGE_KINDS.items()]
+    selections += [
+        (kind, profile[section]["backend"], f"render_profile.{section}.backend", profile[section]["backend"])
+        for section, kind in STAGE_KINDS.items()
+    ]
     for kind, name, where, value in selections:
-        problem = registry.availability(kind, name)
+        problem = registry.availability(kind, name) or _model_problem(check.normalized, kind, name)
         if problem:
             problems.append(f"{where} = {value!r}: {problem}")
     if problems:
@@ -185,12 +340,37 @@ def _preflight(run: Any) -> dict[str, Any]:
             f"run {run.run_id} cannot be produced here; nothing was rendered",
             lines=problems,
             hint=f"install what is named above, or re-import the plan with the built-in backends: "
-                 f"sparkle plan --from-file {run.plan_path} --profile builtin",
+            f"sparkle plan --from-file {run.plan_path} --profile builtin",
         )
     return check.normalized
 
 
-def _produce(run: Any, options: Any, as_json: bool, quiet: bool = False) -> int:
+def _model_problem(plan: dict[str, Any], kind: str, name: str) -> str | None:
+    """A backend's own preflight (its model files) with the options the stage would give it."""
+    from sparkle_cli.backends import registry
+    from sparkle_cli.stages.base import backend_spec
+    from sparkle_cli.validation import STAGE_KINDS
+
+    section = "video" if kind == "video" else next((s for s, k in STAGE_KINDS.items() if k == kind), kind)
+    spec = backend_spec(plan, section, kind)
+    preflight = getattr(registry.backend_class(kind, name), "preflight", None)
+    return preflight(spec.options) if preflight else None
+
+
+def _executor(kind: str | None, workers: int | None, ray_address: str | None) -> Any:
+    """The executor from the options, else the config file (`executor`, `workers`, `ray_address`)."""
+    from sparkle_cli import config
+    from sparkle_cli.executors import make_executor
+
+    kind = kind or str(config.get("executor", "local"))
+    workers = workers if workers is not None else int(config.get("workers", 1))
+    ray_address = ray_address or config.get("ray_address")
+    if kind == "local" and ray_address:
+        raise UsageError("--ray-address goes with --executor ray")
+    return make_executor(kind, workers, ray_address)
+
+
+def _produce(run: Any, options: Any, as_json: bool, quiet: bool = False, executor: Any = None) -> int:
     from sparkle_cli.engine import Engine
     from sparkle_cli.reports import status_payload, video_final
     from sparkle_cli.stages import all_stages
@@ -198,12 +378,12 @@ def _produce(run: Any, options: Any, as_json: bool, quiet: bool = False) -> int:
     _preflight(run)
     started = time.perf_counter()
     if as_json or quiet:
-        code = Engine(run).produce(options)
+        code = Engine(run, executor=executor).produce(options)
     else:
         from sparkle_cli.views import ProgressView
 
         with ProgressView(console, len(all_stages())) as view:
-            code = Engine(run, observer=view).produce(options)
+            code = Engine(run, executor=executor, observer=view).produce(options)
         console.print(view.summary_table())
     payload = status_payload(run, log_limit=0)
     elapsed = time.perf_counter() - started
@@ -217,7 +397,7 @@ def _produce(run: Any, options: Any, as_json: bool, quiet: bool = False) -> int:
     elif payload["status"] == "stopped":
         console.print(f"[magenta]stopped[/]; continue with: sparkle resume {run.run_id}", highlight=False)
     else:
-        err.print(f"[bold red]{payload['status']}[/]: {payload.get('error') or ''}", highlight=False)
+        err.print(f"[bold red]{payload['status']}[/]: {escape(payload.get('error') or '')}", highlight=False)
         err.print(f"[dim]fix the cause, then: sparkle resume {run.run_id}[/]", highlight=False)
     return code
 
@@ -227,8 +407,14 @@ def produce(
     run_id: RunIdArg,
     qa_mode: Annotated[Optional[str], typer.Option("--qa-mode", help="full (default) or skip.")] = None,
     qa_policy: Annotated[Optional[Path], typer.Option("--qa-policy", help="QA thresholds file (YAML/JSON).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would render and what would be skipped; render nothing.")] = False,
+    model_path: ModelPathOpt = [],  # noqa: B006 (typer reads the default, never mutates it)
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would render and what would be skipped; render nothing.")
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Render everything again.")] = False,
+    executor: ExecutorOpt = None,
+    workers: WorkersOpt = None,
+    ray_address: RayAddressOpt = None,
     runs_dir: RunsDirOpt = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
@@ -240,15 +426,30 @@ def produce(
 
         if qa_mode not in (None, "full", "skip"):
             raise UsageError(f"--qa-mode must be full or skip, got {qa_mode!r}")
+        chosen = _executor(executor, workers, ray_address)
         run = _run(runs_dir, run_id)
         if qa_policy is not None:
             _set_option(run, "qa_policy", str(qa_policy.resolve()))
+        _remember_model_paths(run, model_path)
         options = ProduceOptions(force=force, qa_mode=qa_mode, dry_run=dry_run)
         if dry_run:
             return _dry_run(run, options, as_json)
-        return _produce(run, options, as_json)
+        return _produce(run, options, as_json, executor=chosen)
 
     guarded(body, as_json=as_json, debug=debug)
+
+
+def _remember_model_paths(run: Any, values: list[str]) -> None:
+    """Store --model-path choices in the run (so resume uses them too) and apply the run's choices."""
+    from sparkle_cli import config
+
+    paths = config.parse_model_paths(values)
+    if paths:
+        with run.locked():
+            state = run.read_state()
+            state.setdefault("options", {}).setdefault("model_paths", {}).update(paths)
+            run.write_state(state)
+    config.apply_model_paths((run.read_state().get("options") or {}).get("model_paths") or {})
 
 
 def _set_option(run: Any, key: str, value: Any) -> None:
@@ -280,8 +481,13 @@ def _dry_run(run: Any, options: Any, as_json: bool) -> int:
         note = stage.get("pending") or ""
         if reasons:
             note = "; ".join(reasons[:4]) + (" ..." if len(reasons) > 4 else "") + (f" ({note})" if note else "")
-        table.add_row(stage["stage_id"], str(stage["render_count"]) if not stage.get("pending") else "all",
-                      str(stage["skip_count"]), f"{stage['estimate_s']:.1f}", note)
+        table.add_row(
+            stage["stage_id"],
+            str(stage["render_count"]) if not stage.get("pending") else "all",
+            str(stage["skip_count"]),
+            f"{stage['estimate_s']:.1f}",
+            note,
+        )
     console.print(table)
     return EXIT_OK
 
@@ -289,7 +495,13 @@ def _dry_run(run: Any, options: Any, as_json: bool) -> int:
 @app.command()
 def resume(
     run_id: RunIdArg,
-    from_stage: Annotated[Optional[str], typer.Option("--from", help="Redo this stage and every stage after it.")] = None,
+    from_stage: Annotated[
+        Optional[str], typer.Option("--from", help="Redo this stage and every stage after it.")
+    ] = None,
+    model_path: ModelPathOpt = [],  # noqa: B006
+    executor: ExecutorOpt = None,
+    workers: WorkersOpt = None,
+    ray_address: RayAddressOpt = None,
     runs_dir: RunsDirOpt = None,
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
@@ -299,6 +511,7 @@ def resume(
     def body() -> int:
         from sparkle_cli.engine import ProduceOptions
 
+        chosen = _executor(executor, workers, ray_address)
         run = _run(runs_dir, run_id)
         holder = run.holder()
         if holder is not None:
@@ -309,7 +522,8 @@ def resume(
                 else:
                     console.print(f"released the pause; process {holder.get('pid')} continues {run_id}")
                 return EXIT_OK
-        return _produce(run, ProduceOptions(from_stage=from_stage), as_json)
+        _remember_model_paths(run, model_path)
+        return _produce(run, ProduceOptions(from_stage=from_stage), as_json, executor=chosen)
 
     guarded(body, as_json=as_json, debug=debug)
 
@@ -350,12 +564,21 @@ def status(
                 print(json.dumps(payload, default=str), flush=True)
             else:
                 console.print(status_table(payload))
-                console.print(f"progress {payload['progress']:.0%}, stage {payload['current_stage'] or '-'}; "
-                              f"QA {'skipped' if payload['qa']['skipped'] else payload['qa']['mode']}", highlight=False)
+                for worker, items in (payload.get("in_flight_by_worker") or {}).items():
+                    console.print(f"in flight on {escape(worker)}: {', '.join(items)}", highlight=False)
+                console.print(
+                    f"progress {payload['progress']:.0%}, stage {payload['current_stage'] or '-'}; "
+                    f"QA {'skipped' if payload['qa']['skipped'] else payload['qa']['mode']}",
+                    highlight=False,
+                )
                 if payload.get("error"):
-                    err.print(f"[red]{payload['error']}[/]", highlight=False)
+                    err.print(f"[red]{escape(payload['error'])}[/]", highlight=False)
                 if payload.get("video_final"):
-                    console.print(f"video: {payload['video_final']}" + (" [bold yellow](QA skipped)[/]" if payload["qa"]["skipped"] else ""), highlight=False)
+                    console.print(
+                        f"video: {payload['video_final']}"
+                        + (" [bold yellow](QA skipped)[/]" if payload["qa"]["skipped"] else ""),
+                        highlight=False,
+                    )
             if not watch or payload["status"] not in {"running", "paused"}:
                 return EXIT_OK
             time.sleep(max(0.1, interval))
@@ -390,8 +613,9 @@ def _control(run_id: str, runs_dir: Path | None, action: str, as_json: bool) -> 
     run = _run(runs_dir, run_id)
     holder = run.holder()
     if holder is None:
-        raise SparkleError(f"no process is producing {run_id}; nothing to {action}",
-                           hint=f"`sparkle status {run_id}` shows its state")
+        raise SparkleError(
+            f"no process is producing {run_id}; nothing to {action}", hint=f"`sparkle status {run_id}` shows its state"
+        )
     run.request(action)
     if as_json:
         _print_json({"run_id": run_id, "requested": action, "pid": holder.get("pid")})
@@ -426,9 +650,16 @@ def runs(runs_dir: RunsDirOpt = None, as_json: JsonOpt = False) -> None:
         for run in list_runs(_root(runs_dir)):
             payload = status_payload(run, log_limit=0)
             stages = payload.get("stages") or {}
-            rows.append({"run_id": run.run_id, "title": payload.get("title"), "status": payload["status"],
-                         "duration_s": round(sum((s.get("duration_s") or 0) for s in stages.values()), 3),
-                         "updated_at": payload.get("updated_at"), "video_final": payload.get("video_final")})
+            rows.append(
+                {
+                    "run_id": run.run_id,
+                    "title": payload.get("title"),
+                    "status": payload["status"],
+                    "duration_s": round(sum((s.get("duration_s") or 0) for s in stages.values()), 3),
+                    "updated_at": payload.get("updated_at"),
+                    "video_final": payload.get("video_final"),
+                }
+            )
         if as_json:
             _print_json(rows)
             return EXIT_OK
@@ -436,7 +667,9 @@ def runs(runs_dir: RunsDirOpt = None, as_json: JsonOpt = False) -> None:
         for column in ("run id", "title", "status", "seconds", "updated"):
             table.add_column(column)
         for row in rows:
-            table.add_row(row["run_id"], row["title"] or "", row["status"], f"{row['duration_s']:.1f}", row["updated_at"] or "")
+            table.add_row(
+                row["run_id"], row["title"] or "", row["status"], f"{row['duration_s']:.1f}", row["updated_at"] or ""
+            )
         console.print(table)
         return EXIT_OK
 
@@ -462,7 +695,10 @@ def doctor(runs_dir: RunsDirOpt = None, as_json: JsonOpt = False) -> None:
                 table.add_column(column, overflow="fold")
             style = {"ok": "green", "fail": "red", "warn": "yellow", "info": "dim"}
             for r in results:
-                table.add_row(r["name"], f"[{style[r['status']]}]{r['status']}[/]", r["detail"], r.get("fix") or "")
+                fix = r.get("fix") if r["status"] != "ok" else ""
+                table.add_row(
+                    r["name"], f"[{style[r['status']]}]{r['status']}[/]", escape(r["detail"]), escape(fix or "")
+                )
             console.print(table)
         return EXIT_FAILED if bad else EXIT_OK
 
@@ -480,9 +716,13 @@ def schema(name: Annotated[str, typer.Argument(help=f"One of: {', '.join(SCHEMAS
         from sparkle_cli.schemas import plan as plan_schemas
         from sparkle_cli.schemas import records
 
-        models = {
-            "plan": plan_schemas.MoviePlan, "envelope": plan_schemas.PlanEnvelope, "manifest": records.StageManifest,
-            "step": records.StepExecutionRecord, "status": records.StatusPayload, "artifacts": records.ArtifactsPayload,
+        models: dict[str, Any] = {
+            "plan": plan_schemas.MoviePlan,
+            "envelope": plan_schemas.PlanEnvelope,
+            "manifest": records.StageManifest,
+            "step": records.StepExecutionRecord,
+            "status": records.StatusPayload,
+            "artifacts": records.ArtifactsPayload,
             "plan-result": records.PlanCommandPayload,
         }
         if name not in models:
@@ -510,7 +750,9 @@ def stages(as_json: JsonOpt = False) -> None:
         for column in ("#", "stage", "does", "reads", "writes"):
             table.add_column(column, overflow="fold")
         for d in described:
-            table.add_row(str(d["number"]), d["stage_id"], d["description"], ", ".join(d["reads"]), ", ".join(d["writes"]))
+            table.add_row(
+                str(d["number"]), d["stage_id"], d["description"], ", ".join(d["reads"]), ", ".join(d["writes"])
+            )
         console.print(table)
         return EXIT_OK
 
@@ -522,4 +764,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -3,12 +3,15 @@
 Order of a commit, so that a kill at any moment leaves a resumable run: the item's media are
 written to temporary names, the manifest records them (with their hashes), then the media are
 renamed into place. An output that is missing or differs from its record is made again.
+With an executor of several slots, stages that do not depend on each other run side by side
+(a driver thread each); the driver alone writes run.json, events and manifests, under a lock.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,10 +44,13 @@ class Observer:
 
     def stage_start(self, stage: Stage, total: int, to_run: int) -> None:
         """Called once per phase of a stage, with that phase's item counts."""
+
     def item_start(self, stage: Stage, item: Item) -> None: ...
     def item_done(self, stage: Stage, item: Item, status: str, duration_s: float, reason: str | None) -> None: ...
     def stage_done(self, stage: Stage, status: str, duration_s: float, summary: dict[str, Any]) -> None: ...
     def notice(self, text: str) -> None: ...
+    def in_flight(self, by_worker: dict[str, list[dict[str, Any]]]) -> None:
+        """The items running now, per worker (slot), after every change."""
 
 
 @dataclass
@@ -75,6 +81,10 @@ class Engine:
         self.executor = executor or SerialExecutor()
         self.observer = observer or Observer()
         self.state: dict[str, Any] = {}
+        self._lock = threading.RLock()
+        self._abort = threading.Event()
+        self._in_flight: dict[str, list[dict[str, Any]]] = {}
+        self.executor.listener = self._worker_event
 
     # --- entry point ---------------------------------------------------------------
     def produce(self, options: ProduceOptions) -> int:
@@ -86,6 +96,11 @@ class Engine:
             return EXIT_OK
         with self.run.locked(), _signals_raise():
             atomic.remove_stale_temps(self.run.path)
+            try:
+                self.executor.prepare(self.run.path)
+            except BaseException:
+                self.executor.close()
+                raise
             self._start(options)
             try:
                 self._run_stages(options)
@@ -93,6 +108,7 @@ class Engine:
                 self._finish("stopped", error=str(exc) or "stopped on request")
                 return EXIT_INTERRUPTED
             except KeyboardInterrupt:
+                self.executor.abort()
                 self._finish("stopped", error="interrupted")
                 return EXIT_INTERRUPTED
             except (StageError, RunFailed) as exc:
@@ -102,7 +118,7 @@ class Engine:
                 self._finish("failed", error=exc.message)
                 raise
             finally:
-                self.executor.end_stage()
+                self.executor.close()
             self._finish("succeeded")
         return EXIT_OK
 
@@ -114,21 +130,82 @@ class Engine:
         stored.setdefault("qa_mode", "full")
         if stored["qa_mode"] == "skip" and os.environ.get("SPARKLE_FORBID_QA_SKIP"):
             raise UsageError("QA skipping is forbidden here (SPARKLE_FORBID_QA_SKIP is set); use --qa-mode full")
-        state.update(status="running", pid=os.getpid(), error=None, executor=self.executor.name)
+        state.update(
+            status="running",
+            pid=os.getpid(),
+            error=None,
+            executor=self.executor.name,
+            workers=self.executor.slots,
+            in_flight={},
+        )
         state["started_at"] = now_iso()
         state.pop("completed_at", None)
         state.setdefault("stages", {})
-        state["qa"] = {"mode": stored["qa_mode"], "skipped": stored["qa_mode"] == "skip", "required": stored["qa_mode"] == "skip"}
+        state["qa"] = {
+            "mode": stored["qa_mode"],
+            "skipped": stored["qa_mode"] == "skip",
+            "required": stored["qa_mode"] == "skip",
+        }
         self.state = state
         self.run.write_state(state)
         self.run.request("run")
 
     def _finish(self, status: str, error: str | None = None) -> None:
-        self.state.update(status=status, error=error, completed_at=now_iso(), pid=None)
-        if status == "succeeded":
-            self.state.update(current_stage=None, progress=1.0)
-        self.run.write_state(self.state)
-        self.run.append_event({"stage": "run", "status": status, "reason": error, "completed_at": now_iso()})
+        with self._lock:
+            self._in_flight.clear()
+            self.state.update(
+                status=status, error=error, completed_at=now_iso(), pid=None, in_flight={}, running_stages=[]
+            )
+            if status == "succeeded":
+                self.state.update(current_stage=None, progress=1.0)
+            self.run.write_state(self.state)
+            self.run.append_event({"stage": "run", "status": status, "reason": error, "completed_at": now_iso()})
+
+    # --- driver-side writes (stage threads share them) -----------------------------------
+    def _save(self) -> None:
+        with self._lock:
+            self.run.write_state(self.state)
+
+    def _event(self, record: dict[str, Any]) -> None:
+        with self._lock:
+            self.run.append_event(record)
+
+    def _worker_event(self, event: str, task: Task, worker: str, error: str | None) -> None:
+        """Executors report items starting, ending and being re-run after a lost worker."""
+        with self._lock:
+            if event == "start":
+                self._in_flight.setdefault(worker, []).append(
+                    {"stage": task.stage_id, "item": task.item_id, "started_at": now_iso()}
+                )
+            elif event == "done":
+                entries = [
+                    e
+                    for e in self._in_flight.get(worker, [])
+                    if (e["stage"], e["item"]) != (task.stage_id, task.item_id)
+                ]
+                if entries:
+                    self._in_flight[worker] = entries
+                else:
+                    self._in_flight.pop(worker, None)
+            elif event == "retried":
+                self.run.append_event(
+                    {
+                        "stage": task.stage_id,
+                        "item": task.item_id,
+                        "status": "retried",
+                        "started_at": now_iso(),
+                        "backend": task.backend.name if task.backend else None,
+                        "worker": worker,
+                        "reason": "its worker was lost; running it again",
+                        "error": error,
+                    }
+                )
+                self.observer.notice(
+                    f"{task.stage_id}/{task.item_id}: worker {worker} lost ({error}); running it again"
+                )
+            self.state["in_flight"] = {w: list(v) for w, v in self._in_flight.items()}
+            self.run.write_state(self.state)
+            self.observer.in_flight(self.state["in_flight"])
 
     # --- stages --------------------------------------------------------------------
     def selected_stages(self, options: ProduceOptions) -> list[Stage]:
@@ -142,13 +219,73 @@ class Engine:
         forced_from = None
         if options.from_stage:
             forced_from = [s.id for s in all_stages()].index(options.from_stage)
-        for index, stage in enumerate(stages):
+
+        def forced(stage: Stage) -> bool:
             number = [s.id for s in all_stages()].index(stage.id)
-            force = options.force or (forced_from is not None and number >= forced_from)
+            return options.force or (forced_from is not None and number >= forced_from)
+
+        if self.executor.slots > 1 and len(stages) > 1:
+            self._run_stages_side_by_side(stages, forced)
+            return
+        for index, stage in enumerate(stages):
             self.state["current_stage"] = stage.id
             self.state["progress"] = round(index / len(stages), 4)
-            self.run.write_state(self.state)
-            self.run_stage(stage, force=force)
+            self._save()
+            self.run_stage(stage, force=forced(stage))
+
+    def _run_stages_side_by_side(self, stages: list[Stage], forced: Any) -> None:
+        """Start each stage once the stages it comes `after` are done; a thread per running stage.
+
+        A failed stage lets its running siblings finish their items but starts nothing new;
+        an interrupt stops every stage before its next item and ends the items in flight.
+        """
+        selected = {s.id for s in stages}
+        done: set[str] = set()
+        running: dict[str, threading.Thread] = {}
+        errors: list[BaseException] = []
+
+        def work(stage: Stage) -> None:
+            try:
+                self.run_stage(stage, force=forced(stage))
+            except BaseException as exc:  # handed to the main thread, which raises it
+                if isinstance(exc, StopRequested):
+                    self._abort.set()  # the stop request was consumed here; the other stages stop too
+                with self._lock:
+                    errors.append(exc)
+
+        try:
+            while True:
+                with self._lock:
+                    failed = bool(errors)
+                if not failed:
+                    for stage in stages:
+                        deps = [d for d in stage.after if d in selected]
+                        if stage.id not in done and stage.id not in running and all(d in done for d in deps):
+                            with self._lock:
+                                self.state["current_stage"] = stage.id
+                                self.state["running_stages"] = [*running, stage.id]
+                                self.state["progress"] = round(len(done) / len(stages), 4)
+                                self.run.write_state(self.state)
+                            thread = threading.Thread(target=work, args=(stage,), name=f"stage-{stage.id}", daemon=True)
+                            running[stage.id] = thread
+                            thread.start()
+                if not running:
+                    break
+                for stage_id, thread in list(running.items()):
+                    thread.join(0.05)
+                    if not thread.is_alive():
+                        del running[stage_id]
+                        done.add(stage_id)
+                        with self._lock:
+                            self.state["running_stages"] = list(running)
+        except KeyboardInterrupt:
+            self._abort.set()
+            self.executor.abort()
+            for thread in running.values():
+                thread.join()
+            raise
+        if errors:
+            raise errors[0]
 
     def context(self, stage: Stage) -> StageContext:
         plan: dict[str, Any] = {}
@@ -159,7 +296,9 @@ class Engine:
             plan = self.run.read_json(self.run.abs(manifest["items"]["plan"]["outputs"]["plan"]["path"]))
         return StageContext(run=self.run, plan=plan, options=dict(self.run.read_state().get("options") or {}))
 
-    def plan_items(self, stage: Stage, ctx: StageContext, items: list[Item], manifest: dict[str, Any], force: bool) -> list[PlannedItem]:
+    def plan_items(
+        self, stage: Stage, ctx: StageContext, items: list[Item], manifest: dict[str, Any], force: bool
+    ) -> list[PlannedItem]:
         planned = []
         for item in items:
             settings = _settings(item)
@@ -173,9 +312,7 @@ class Engine:
                 reason = "not made yet" if record is None else f"last attempt {record.get('status')}"
             elif record.get("fingerprint") != fp:
                 reason = change_reason(record.get("input_digests"), digests)
-            elif not all(
-                output_matches(self.run.abs(o["path"]), o) for o in record.get("outputs", {}).values()
-            ):
+            elif not all(output_matches(self.run.abs(o["path"]), o) for o in record.get("outputs", {}).values()):
                 reason = "output file missing or changed on disk"
             else:
                 reason = None
@@ -191,13 +328,16 @@ class Engine:
         manifest.update(version=stage.version, status="running", started_at=now_iso(), description=stage.description)
         counts = {"total": 0, "rendered": 0, "skipped": 0, "failed": 0}
         touched: list[str] = []
-        stage_info = self.state["stages"].setdefault(stage.id, {})
-        stage_info.update(status="running", started_at=now_iso())
+        with self._lock:
+            stage_info = self.state["stages"].setdefault(stage.id, {})
+            stage_info.update(status="running", started_at=now_iso())
+        self.executor.begin_stage(stage.id)
         for batch in stage.phases(ctx):
             planned = self.plan_items(stage, ctx, batch, manifest, force)
             to_run = [p for p in planned if p.reason is not None]
             counts["total"] += len(planned)
-            self.observer.stage_start(stage, len(planned), len(to_run))
+            with self._lock:
+                self.observer.stage_start(stage, len(planned), len(to_run))
             for p in planned:
                 touched.append(p.item.id)
                 if p.reason is None:
@@ -205,9 +345,12 @@ class Engine:
                     ctx.results[p.item.id] = record.get("result") or {}
                     ctx.records[p.item.id] = record
                     counts["skipped"] += 1
-                    self.observer.item_done(stage, p.item, "skipped", 0.0, "up to date")
+                    with self._lock:
+                        self.observer.item_done(stage, p.item, "skipped", 0.0, "up to date")
             if to_run:
-                self.run.append_event(_record(stage, None, "running", started_at=now_iso(), reason=f"{len(to_run)} item(s) to make"))
+                self._event(
+                    _record(stage, None, "running", started_at=now_iso(), reason=f"{len(to_run)} item(s) to make")
+                )
             self._execute(stage, ctx, manifest, to_run, counts)
         # Items the plan no longer has are dropped from the manifest (their files stay until overwritten).
         manifest["items"] = {k: v for k, v in manifest["items"].items() if k in touched}
@@ -220,31 +363,47 @@ class Engine:
             duration_s=round(duration, 4),
             counts=counts,
             error=problem,
-            fingerprint=item_fingerprint(stage.id, stage.version, {}, {k: v.get("fingerprint") for k, v in sorted(manifest["items"].items())}),
+            fingerprint=item_fingerprint(
+                stage.id, stage.version, {}, {k: v.get("fingerprint") for k, v in sorted(manifest["items"].items())}
+            ),
         )
         atomic.write_json(self.run.manifest_path(stage.id), manifest)
         status = "failed" if problem else ("skipped" if counts["rendered"] == 0 else "succeeded")
-        stage_info.update(status=manifest["status"], completed_at=now_iso(), duration_s=round(duration, 4), items=counts)
-        self.run.write_state(self.state)
-        self.run.append_event(
-            _record(stage, None, status, duration_s=duration, reason="up to date" if status == "skipped" else problem,
-                    completed_at=now_iso())
-        )
-        self.observer.stage_done(stage, status, duration, counts)
-        self.executor.end_stage()
+        with self._lock:
+            stage_info.update(
+                status=manifest["status"], completed_at=now_iso(), duration_s=round(duration, 4), items=counts
+            )
+            self.run.write_state(self.state)
+            self.run.append_event(
+                _record(
+                    stage,
+                    None,
+                    status,
+                    duration_s=duration,
+                    reason="up to date" if status == "skipped" else problem,
+                    completed_at=now_iso(),
+                )
+            )
+            self.observer.stage_done(stage, status, duration, counts)
+        self.executor.end_stage(stage.id)
         if problem:
             raise RunFailed(f"{stage.id}: {problem}")
 
-    def _tasks(self, stage: Stage, ctx: StageContext, to_run: list[PlannedItem], temps: dict[str, dict[str, Path]]) -> Iterator[Task]:
+    def _tasks(
+        self, stage: Stage, ctx: StageContext, to_run: list[PlannedItem], temps: dict[str, dict[str, Path]]
+    ) -> Iterator[Task]:
         for p in to_run:
+            if self._abort.is_set():
+                raise StopRequested("stopped on request (sparkle stop)")
             self._honour_control()
             item = p.item
             outs = {name: atomic.temp_name(self.run.abs(o.path)) for name, o in item.outputs.items()}
             for path in outs.values():
                 path.parent.mkdir(parents=True, exist_ok=True)
             temps[item.id] = outs
-            self.observer.item_start(stage, item)
-            self.run.append_event(_record(stage, item.id, "running", started_at=now_iso(), reason=p.reason, backend=item.backend))
+            with self._lock:
+                self.observer.item_start(stage, item)
+            self._event(_record(stage, item.id, "running", started_at=now_iso(), reason=p.reason, backend=item.backend))
             yield Task(
                 stage_id=stage.id,
                 item_id=item.id,
@@ -253,7 +412,14 @@ class Engine:
                 backend=item.backend,
             )
 
-    def _execute(self, stage: Stage, ctx: StageContext, manifest: dict[str, Any], to_run: list[PlannedItem], counts: dict[str, int]) -> None:
+    def _execute(
+        self,
+        stage: Stage,
+        ctx: StageContext,
+        manifest: dict[str, Any],
+        to_run: list[PlannedItem],
+        counts: dict[str, int],
+    ) -> None:
         if not to_run:
             return
         by_id = {p.item.id: p for p in to_run}
@@ -269,15 +435,24 @@ class Engine:
                 if outcome.error is not None:
                     self._fail(stage, manifest, p, outcome, counts)
                 counts["rendered"] += 1
-                self.observer.item_done(stage, p.item, "succeeded", outcome.duration_s, p.reason)
-                self.state["stages"][stage.id]["items"] = counts
-                self.run.write_state(self.state)
+                with self._lock:
+                    self.observer.item_done(stage, p.item, "succeeded", outcome.duration_s, p.reason)
+                    self.state["stages"][stage.id]["items"] = counts
+                    self.run.write_state(self.state)
         finally:
             for outs in temps.values():
                 for path in outs.values():
                     path.unlink(missing_ok=True)
 
-    def _commit(self, stage: Stage, ctx: StageContext, manifest: dict[str, Any], p: PlannedItem, outcome: Outcome, outs: dict[str, Path]) -> None:
+    def _commit(
+        self,
+        stage: Stage,
+        ctx: StageContext,
+        manifest: dict[str, Any],
+        p: PlannedItem,
+        outcome: Outcome,
+        outs: dict[str, Path],
+    ) -> None:
         item = p.item
         outputs = {}
         for name, tmp in outs.items():
@@ -289,19 +464,21 @@ class Engine:
                 with open(tmp, "rb") as fh:
                     head = fh.read(16)
                 if not check(head):
-                    raise StageError(f"{stage.id} {item.id}: {final.path} is not a valid {Path(final.path).suffix} file")
+                    raise StageError(
+                        f"{stage.id} {item.id}: {final.path} is not a valid {Path(final.path).suffix} file"
+                    )
             rec = file_record(tmp, final.path)
             rec.update(artifact_type=final.artifact_type, media_type=final.media_type)
             outputs[name] = rec
         previous = manifest["items"].get(item.id) or {}
-        record = {
+        record: dict[str, Any] = {
             "item_id": item.id,
             "label": item.label,
             "status": "succeeded",
             "fingerprint": p.fingerprint,
             "input_digests": p.digests,
             "outputs": outputs,
-            "result": outcome.result or {},
+            "result": dict(outcome.result or {}),
             "attempt": int(previous.get("attempt", 0)) + 1,
             "backend": item.backend.name if item.backend else None,
             "device": outcome.device,
@@ -315,13 +492,26 @@ class Engine:
             os.replace(tmp, self.run.abs(item.outputs[name].path))
         ctx.results[item.id] = record["result"]
         ctx.records[item.id] = record
-        self.run.append_event(
-            _record(stage, item.id, "succeeded", attempt=record["attempt"], duration_s=outcome.duration_s,
-                    backend=item.backend, device=outcome.device, reason=p.reason, completed_at=now_iso(),
-                    artifacts=[self.run.abs(o.path).resolve().as_uri() for o in item.outputs.values()])
+        self._event(
+            _record(
+                stage,
+                item.id,
+                "succeeded",
+                attempt=record["attempt"],
+                duration_s=outcome.duration_s,
+                backend=item.backend,
+                device=outcome.device,
+                reason=p.reason,
+                completed_at=now_iso(),
+                worker=outcome.worker,
+                lost=outcome.lost or None,
+                artifacts=[self.run.abs(o.path).resolve().as_uri() for o in item.outputs.values()],
+            )
         )
 
-    def _fail(self, stage: Stage, manifest: dict[str, Any], p: PlannedItem, outcome: Outcome, counts: dict[str, int]) -> None:
+    def _fail(
+        self, stage: Stage, manifest: dict[str, Any], p: PlannedItem, outcome: Outcome, counts: dict[str, int]
+    ) -> None:
         counts["failed"] += 1
         previous = manifest["items"].get(p.item.id) or {}
         manifest["items"][p.item.id] = {
@@ -334,11 +524,21 @@ class Engine:
         }
         manifest.update(status="failed", error=f"{p.item.id}: {outcome.error}")
         atomic.write_json(self.run.manifest_path(stage.id), manifest)
-        self.run.append_event(
-            _record(stage, p.item.id, "failed", duration_s=outcome.duration_s, backend=p.item.backend,
-                    device=outcome.device, error=outcome.error, completed_at=now_iso())
+        self._event(
+            _record(
+                stage,
+                p.item.id,
+                "failed",
+                duration_s=outcome.duration_s,
+                backend=p.item.backend,
+                device=outcome.device,
+                error=outcome.error,
+                completed_at=now_iso(),
+                worker=outcome.worker,
+            )
         )
-        self.state["stages"][stage.id].update(status="failed")
+        with self._lock:
+            self.state["stages"][stage.id].update(status="failed")
         if os.environ.get("SPARKLE_DEBUG") and outcome.traceback:
             self.observer.notice(outcome.traceback)
         raise StageError(f"{stage.id} failed at {p.item.id}: {outcome.error}")
@@ -350,18 +550,23 @@ class Engine:
             raise StopRequested("stopped on request (sparkle stop)")
         if action != "pause":
             return
-        self.state["status"] = "paused"
-        self.run.write_state(self.state)
-        self.run.append_event({"stage": self.state.get("current_stage"), "status": "paused", "started_at": now_iso()})
-        self.observer.notice(f"paused; `sparkle resume {self.run.run_id}` continues, `sparkle stop` stops")
-        while (action := self.run.control()) == "pause":
+        with self._lock:
+            self.state["status"] = "paused"
+            self.run.write_state(self.state)
+            self.run.append_event(
+                {"stage": self.state.get("current_stage"), "status": "paused", "started_at": now_iso()}
+            )
+            self.observer.notice(f"paused; `sparkle resume {self.run.run_id}` continues, `sparkle stop` stops")
+        while (action := self.run.control()) == "pause" and not self._abort.is_set():
             time.sleep(0.2)
-        if action == "stop":
-            self.run.request("run")
+        if action == "stop" or self._abort.is_set():
+            if action == "stop":
+                self.run.request("run")
             raise StopRequested("stopped on request while paused")
-        self.state["status"] = "running"
-        self.run.write_state(self.state)
-        self.run.append_event({"stage": self.state.get("current_stage"), "status": "running", "reason": "resumed"})
+        with self._lock:
+            self.state["status"] = "running"
+            self.run.write_state(self.state)
+            self.run.append_event({"stage": self.state.get("current_stage"), "status": "running", "reason": "resumed"})
 
     # --- dry run -------------------------------------------------------------------
     def dry_run(self, options: ProduceOptions) -> DryRunReport:
@@ -381,12 +586,15 @@ class Engine:
                     manifest = self.run.read_manifest(stage.id) or {"items": {}}
                     for batch in stage.phases(ctx):
                         for p in self.plan_items(stage, ctx, batch, manifest, force):
-                            entry["items"].append({
-                                "item_id": p.item.id, "label": p.item.label,
-                                "action": "skip" if p.reason is None else "render",
-                                "reason": p.reason or "up to date",
-                                "estimate_s": 0.0 if p.reason is None else p.item.estimate_s,
-                            })
+                            entry["items"].append(
+                                {
+                                    "item_id": p.item.id,
+                                    "label": p.item.label,
+                                    "action": "skip" if p.reason is None else "render",
+                                    "reason": p.reason or "up to date",
+                                    "estimate_s": 0.0 if p.reason is None else p.item.estimate_s,
+                                }
+                            )
                             if p.reason is None:
                                 ctx.results[p.item.id] = manifest["items"][p.item.id].get("result") or {}
                                 ctx.records[p.item.id] = manifest["items"][p.item.id]

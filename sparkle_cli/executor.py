@@ -1,4 +1,4 @@
-"""How items are run: one small interface, so items can later run in a pool or on a cluster.
+"""How items are run: one small interface, served in this process, by a local pool or by Ray.
 
 An item's work is a plain function named by `module:function`, called with its inputs and
 the paths it must write; backends are created once per process and reused for the stage.
@@ -10,7 +10,7 @@ import importlib
 import json
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,12 @@ class Outcome:
     duration_s: float = 0.0
     device: str = "cpu"
     worker: str = "main"
+    #: Times the item was started on a worker that was lost before it answered.
+    lost: int = 0
+
+
+#: Called by an executor as (event, task, worker, error): "start", "done" or "retried".
+Listener = Callable[[str, Task, str, "str | None"], None]
 
 
 _loaded: dict[str, Backend] = {}
@@ -64,10 +70,31 @@ def get_backend(spec: BackendSpec) -> Backend:
     return _loaded[key]
 
 
-def close_backends() -> None:
-    while _loaded:
-        _, backend = _loaded.popitem()
-        backend.close()
+def close_backends(keys: Iterable[str] | None = None) -> None:
+    """Close this process's backends (all of them, or those with the given keys)."""
+    for key in list(_loaded) if keys is None else list(keys):
+        backend = _loaded.pop(key, None)
+        if backend is not None:
+            backend.close()
+
+
+def loaded_keys() -> set[str]:
+    return set(_loaded)
+
+
+def holds_model(spec: BackendSpec | None) -> bool:
+    """Whether a backend loads a model worth keeping on one GPU: its class says so, or it needs the ml extra."""
+    if spec is None:
+        return False
+    try:
+        cls = registry.backend_class(spec.kind, spec.name)
+    except Exception:  # an unknown backend fails in the item, where the error is reported
+        return False
+    flag = getattr(cls, "holds_model", None)
+    if flag is not None:
+        return bool(flag)
+    hint = registry.BACKENDS.get(spec.kind, {}).get(spec.name, ("", ""))[1]
+    return hint == registry.ML_HINT or spec.name == "chatterbox"
 
 
 def resolve(func: str) -> Any:
@@ -95,18 +122,39 @@ def execute(task: Task) -> Outcome:
 
 
 class Executor:
-    """Runs tasks and yields outcomes. Tasks are pulled lazily, so the caller can stop between them."""
+    """Runs tasks and yields outcomes. Tasks are pulled lazily, so the caller can stop between them.
+
+    `slots` is how many items may be in flight at once; with more than one, the engine also
+    runs stages that do not depend on each other side by side, sharing this executor.
+    """
 
     name = "base"
+    slots = 1
+
+    def __init__(self) -> None:
+        self.listener: Listener | None = None
+
+    def prepare(self, run_path: Any) -> None:
+        """Check, before anything renders, that this executor can serve the run in `run_path`."""
 
     def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
         raise NotImplementedError
 
-    def end_stage(self) -> None:
-        """Free what the stage's backends hold."""
+    def begin_stage(self, stage_id: str) -> None:
+        """A stage is about to send tasks."""
+
+    def end_stage(self, stage_id: str | None = None) -> None:
+        """Free what the stage's backends hold (every stage's when None)."""
+
+    def abort(self) -> None:
+        """Stop the items in flight now (an interrupt); the engine removes their temporary files."""
 
     def close(self) -> None:
         self.end_stage()
+
+    def notify(self, event: str, task: Task, worker: str, error: str | None = None) -> None:
+        if self.listener is not None:
+            self.listener(event, task, worker, error)
 
 
 class SerialExecutor(Executor):
@@ -116,7 +164,10 @@ class SerialExecutor(Executor):
 
     def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
         for task in tasks:
-            yield execute(task)
+            self.notify("start", task, "main")
+            outcome = execute(task)
+            self.notify("done", task, "main")
+            yield outcome
 
-    def end_stage(self) -> None:
+    def end_stage(self, stage_id: str | None = None) -> None:
         close_backends()

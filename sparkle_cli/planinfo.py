@@ -46,12 +46,17 @@ def closeup_character(plan: dict[str, Any], image_index: int) -> str | None:
 
 
 def keyframe_setting(plan: dict[str, Any], image_index: int) -> str:
-    """The scene text of the shots that start or end on a keyframe."""
+    """The scene text of the shots that start or end on a keyframe, then the opening shot's setting.
+
+    The opening setting comes last so that a keyframe whose own shots say little ("tighter
+    framing near a billboard") still gets the movie's place, time of day and weather.
+    """
     parts = []
     for shot_index in (image_index, image_index - 1):
         if 0 <= shot_index < len(plan["shots"]):
             shot = plan["shots"][shot_index]
             parts += [shot["setting"], shot["visual_description"]]
+    parts.append(plan["shots"][0]["setting"])
     seen: list[str] = []
     for part in parts:
         if part and part not in seen:

@@ -14,12 +14,17 @@ from typing import Any
 
 from sparkle_cli import atomic
 from sparkle_cli.backends import registry
-from sparkle_cli.errors import UsageError
+from sparkle_cli.backends.base import BackendUnavailable
+from sparkle_cli.errors import SparkleError, UsageError
 from sparkle_cli.profiles import DEFAULT_PROFILE, load_profile
 from sparkle_cli.rundir import RunDir, check_run_id, new_run_id, now_iso
 from sparkle_cli.validation import check_plan, read_plan_file
 
 SCHEMA_URI = "sparkle://schemas/MoviePlan.schema.json"
+#: A language-model planner's request and raw answers, inside the run.
+TRANSCRIPT = "planner/transcript.json"
+#: Where the transcript of a plan that failed goes (no run is made for it).
+FAILED_PLANS = ".failed-plans"
 
 
 @dataclass
@@ -42,6 +47,7 @@ def plan_from_prompt(
     profile: str | None = None,
     run_id: str | None = None,
     seed: int | None = None,
+    planner_options: dict[str, Any] | None = None,
 ) -> PlanResult:
     if not prompt.strip():
         raise UsageError("the prompt is empty; say what the movie is about")
@@ -51,13 +57,46 @@ def plan_from_prompt(
         raise UsageError(f"--seconds must be from 1 to 1800, got {seconds}")
     from sparkle_cli.backends.planner.template import PlanOptions
 
-    backend = registry.create("planner", planner)
-    plan = backend.plan(PlanOptions(prompt=prompt, title=title, shots=shots, seconds=seconds, seed=seed))  # type: ignore[attr-defined]
-    plan["render_profile"] = load_profile(profile or DEFAULT_PROFILE)
+    if run_id and (root / check_run_id(run_id)).exists():
+        raise UsageError(f"run {run_id} already exists in {root}; choose another --run-id")
+    render_profile = load_profile(profile or DEFAULT_PROFILE)
+    request_id = uuid.uuid4().hex
+    # Language-model planners validate against the profile the run will carry.
+    try:
+        backend = registry.create("planner", planner, {**(planner_options or {}), "render_profile": render_profile})
+    except BackendUnavailable as exc:
+        raise UsageError(f"--planner {planner}: {exc}") from None
+    try:
+        try:
+            backend.load()
+        except BackendUnavailable as exc:
+            raise UsageError(f"--planner {planner}: {exc}") from None
+        plan = backend.plan(PlanOptions(prompt=prompt, title=title, shots=shots, seconds=seconds, seed=seed))  # type: ignore[attr-defined]
+    except SparkleError as exc:
+        transcript = getattr(exc, "transcript", None)
+        if transcript is not None:
+            saved = save_failed_transcript(root, request_id, transcript)
+            exc.hint = "; ".join(h for h in (exc.hint, f"the planner's transcript is in {saved}") if h)
+        raise
+    finally:
+        backend.close()
+    plan["render_profile"] = render_profile
     request = {"title": plan["title"], "prompt": prompt, "shots": shots, "seconds": seconds, "planner": planner}
     model = getattr(backend, "model_label", planner)
-    metadata = {"tool": "sparkle plan", "planner": planner, "model": model}
-    return _write_run(root, plan, request, metadata, run_id, planner=planner, model=model)
+    metadata = {"tool": "sparkle plan", "planner": planner, "model": model, "request_id": request_id}
+    transcript = getattr(backend, "transcript", None)
+    files = {TRANSCRIPT: transcript.as_dict()} if transcript is not None else {}
+    if files:
+        metadata["transcript"] = TRANSCRIPT
+    return _write_run(root, plan, request, metadata, run_id, planner=planner, model=model, files=files)
+
+
+def save_failed_transcript(root: Path, request_id: str, transcript: dict[str, Any]) -> Path:
+    """Keep a failed planner's transcript outside any run, where the error message points."""
+    target = root / FAILED_PLANS / f"{request_id}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_json(target, transcript)
+    return target
 
 
 def plan_from_file(root: Path, path: Path, *, profile: str | None = None, run_id: str | None = None) -> PlanResult:
@@ -75,8 +114,17 @@ def plan_from_file(root: Path, path: Path, *, profile: str | None = None, run_id
     return _write_run(root, plan, request, metadata, run_id, planner="file", model=str(path))
 
 
-def _write_run(root: Path, plan: Any, request: dict[str, Any], metadata: dict[str, Any], run_id: str | None,
-               *, planner: str, model: str) -> PlanResult:
+def _write_run(
+    root: Path,
+    plan: Any,
+    request: dict[str, Any],
+    metadata: dict[str, Any],
+    run_id: str | None,
+    *,
+    planner: str,
+    model: str,
+    files: dict[str, Any] | None = None,
+) -> PlanResult:
     check = check_plan(plan)
     check.raise_for_errors("plan")
     title = plan["title"]
@@ -96,9 +144,29 @@ def _write_run(root: Path, plan: Any, request: dict[str, Any], metadata: dict[st
         os.mkdir(run.path)
     except FileExistsError:
         raise UsageError(f"run {run_id} already exists in {root}; choose another --run-id") from None
+    for rel, data in (files or {}).items():
+        (run.path / rel).parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_json(run.path / rel, data)
     atomic.write_json(run.plan_path, envelope)
-    run.write_state({"run_id": run_id, "status": "pending", "title": title, "created_at": now_iso(),
-                     "progress": 0.0, "options": {"qa_mode": "full"}, "stages": {}})
-    run.append_event({"stage": "plan", "status": "succeeded", "completed_at": now_iso(), "backend": planner,
-                      "reason": f"plan written by {model}", "artifacts": [run.plan_path.resolve().as_uri()]})
+    run.write_state(
+        {
+            "run_id": run_id,
+            "status": "pending",
+            "title": title,
+            "created_at": now_iso(),
+            "progress": 0.0,
+            "options": {"qa_mode": "full"},
+            "stages": {},
+        }
+    )
+    run.append_event(
+        {
+            "stage": "plan",
+            "status": "succeeded",
+            "completed_at": now_iso(),
+            "backend": planner,
+            "reason": f"plan written by {model}",
+            "artifacts": [run.plan_path.resolve().as_uri()],
+        }
+    )
     return PlanResult(run=run, envelope=envelope, notices=check.notices, planner=planner, model=model)

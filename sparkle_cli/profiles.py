@@ -37,9 +37,7 @@ def load_profile(name_or_path: str) -> dict[str, Any]:
         return profile
     path = Path(name_or_path)
     if not path.is_file():
-        raise UsageError(
-            f"--profile {name_or_path}: not a preset ({', '.join(PRESETS)}) and no such file"
-        )
+        raise UsageError(f"--profile {name_or_path}: not a preset ({', '.join(PRESETS)}) and no such file")
     text = path.read_text(encoding="utf-8")
     try:
         if path.suffix.lower() in {".yaml", ".yml"}:

@@ -32,6 +32,10 @@ DEFAULTS: dict[str, Any] = {
     "speech_min_dbfs": -45.0,  # RMS inside each dialogue window must be above this
     "loudness_min_lufs": -40.0,
     "loudness_max_lufs": -5.0,
+    # vision QA (the qwen2vl backend; the heuristic backend reports these checks not_evaluated)
+    "prompt_match_min": 0.5,  # the model's 0..1 score for "the frames show what the shot asks"
+    "vlm_frames": 4,  # frames sampled per clip or movie: first, last and evenly between
+    "vlm_retries": 2,  # asks again when an answer does not parse; then the checks are not_evaluated
 }
 
 

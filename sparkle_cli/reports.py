@@ -8,8 +8,12 @@ from sparkle_cli.rundir import RunDir
 from sparkle_cli.stages import all_stages, get_stage
 
 MIME = {
-    ".mp4": "video/mp4", ".wav": "audio/wav", ".png": "image/png", ".json": "application/json",
-    ".srt": "application/x-subrip", ".vtt": "text/vtt",
+    ".mp4": "video/mp4",
+    ".wav": "audio/wav",
+    ".png": "image/png",
+    ".json": "application/json",
+    ".srt": "application/x-subrip",
+    ".vtt": "text/vtt",
 }
 PLAYABLE = {".mp4", ".wav", ".png"}
 
@@ -23,12 +27,20 @@ def status_payload(run: RunDir, log_limit: int | None = None) -> dict[str, Any]:
         note = f"the producing process (pid {state.get('pid')}) is gone; `sparkle resume {run.run_id}` continues"
         status = "stopped"
     options = state.get("options") or {}
-    qa = state.get("qa") or {"mode": options.get("qa_mode", "full"), "skipped": options.get("qa_mode") == "skip",
-                              "required": options.get("qa_mode") == "skip"}
+    qa = state.get("qa") or {
+        "mode": options.get("qa_mode", "full"),
+        "skipped": options.get("qa_mode") == "skip",
+        "required": options.get("qa_mode") == "skip",
+    }
     log = run.events()
     if log_limit is not None:
         log = log[-log_limit:]
     final = video_final(run)
+    # Only a live producer has items in flight; the driver keeps this map in run.json per worker slot.
+    by_worker: dict[str, list[dict[str, Any]]] = (
+        (state.get("in_flight") or {}) if status in {"running", "paused"} else {}
+    )
+    in_flight = [{"worker": w, **e} for w, entries in by_worker.items() for e in entries]
     return {
         "run_id": run.run_id,
         "status": status,
@@ -41,7 +53,10 @@ def status_payload(run: RunDir, log_limit: int | None = None) -> dict[str, Any]:
         "note": note,
         "title": state.get("title"),
         "stages": state.get("stages", {}),
-        "in_flight": [e for e in run.events()[-5:] if e.get("status") == "running" and e.get("item")][-1:] if status == "running" else [],
+        "executor": state.get("executor"),
+        "workers": state.get("workers"),
+        "in_flight": in_flight,
+        "in_flight_by_worker": {w: [f"{e['stage']}/{e['item']}" for e in entries] for w, entries in by_worker.items()},
         "video_final": final["local_path"] if final else None,
         "log": log,
     }
@@ -103,8 +118,12 @@ def _qa_summary(stage_id: str, manifest: dict[str, Any]) -> dict[str, Any] | Non
     skipped = any(r.get("qa_skipped") for r in reports)
     passed = sum(1 for r in reports if r.get("passed") is True)
     failed = sum(1 for r in reports if r.get("passed") is False)
-    return {"qa_skipped": skipped, "passed": passed, "failed": failed, "status": "skipped" if skipped else
-            ("failed" if failed or manifest.get("status") == "failed" else "passed")}
+    return {
+        "qa_skipped": skipped,
+        "passed": passed,
+        "failed": failed,
+        "status": "skipped" if skipped else ("failed" if failed or manifest.get("status") == "failed" else "passed"),
+    }
 
 
 def artifacts_payload(run: RunDir, stage_filter: str | None = None) -> dict[str, Any]:
@@ -136,19 +155,25 @@ def artifacts_payload(run: RunDir, stage_filter: str | None = None) -> dict[str,
         by_media: dict[str, int] = {}
         for a in artifacts:
             by_media[a["media_type"]] = by_media.get(a["media_type"], 0) + 1
-        sections.append({
-            "stage_id": stage.id,
-            "status": manifest.get("status"),
-            "count": len(artifacts),
-            "artifact_types": sorted({a["artifact_type"] for a in artifacts}),
-            "media_types": sorted(by_media),
-            "media_summary": {"by_media_type": by_media,
-                              "total_duration_s": round(sum(a["duration_s"] or 0 for a in artifacts if a["media_type"] in {"audio", "video"}), 3),
-                              "total_bytes": sum(a["size_bytes"] for a in artifacts)},
-            "preview": previews,
-            "qa_summary": _qa_summary(stage.id, manifest),
-            "artifacts": artifacts,
-        })
+        sections.append(
+            {
+                "stage_id": stage.id,
+                "status": manifest.get("status"),
+                "count": len(artifacts),
+                "artifact_types": sorted({a["artifact_type"] for a in artifacts}),
+                "media_types": sorted(by_media),
+                "media_summary": {
+                    "by_media_type": by_media,
+                    "total_duration_s": round(
+                        sum(a["duration_s"] or 0 for a in artifacts if a["media_type"] in {"audio", "video"}), 3
+                    ),
+                    "total_bytes": sum(a["size_bytes"] for a in artifacts),
+                },
+                "preview": previews,
+                "qa_summary": _qa_summary(stage.id, manifest),
+                "artifacts": artifacts,
+            }
+        )
         everything += artifacts
     return {"run_id": run.run_id, "stages": sections, "artifacts": everything}
 
@@ -162,13 +187,16 @@ def _final_entries(run: RunDir, manifest: dict[str, Any]) -> list[dict[str, Any]
     if not final.get("published"):
         return []
     assembly = run.read_manifest("assembly_lipsync") or {}
-    source = ((assembly.get("items") or {}).get("final") or {})
+    source = (assembly.get("items") or {}).get("final") or {}
     output = (source.get("outputs") or {}).get("final")
     if not output or output.get("sha256") != final.get("sha256"):
         return []
     entry = _artifact(run, "assembly_lipsync", source, "final", output)
     entry["artifact_type"] = "video_final"
     entry["label"] = "final movie" + (" (QA skipped)" if report.get("qa_skipped") else "")
-    entry["metadata"].update(qa_skipped=bool(report.get("qa_skipped")), qa_passed=report.get("passed"),
-                             qa_report=str(run.abs("qa_publish/qa_report.json")))
+    entry["metadata"].update(
+        qa_skipped=bool(report.get("qa_skipped")),
+        qa_passed=report.get("passed"),
+        qa_report=str(run.abs("qa_publish/qa_report.json")),
+    )
     return [entry]

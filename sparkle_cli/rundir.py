@@ -131,7 +131,7 @@ class RunDir:
             os.close(fd)
 
     def events(self) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         try:
             text = self.events_path.read_text(encoding="utf-8")
         except FileNotFoundError:

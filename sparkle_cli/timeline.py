@@ -25,6 +25,7 @@ class LineTiming:
     start_time_actual_s: float = 0.0
     end_time_actual_s: float = 0.0
     slot_s: float = 0.0
+    padding_before_s: float = 0.0
     padding_after_s: float = 0.0
     overflow_s: float = 0.0
     shot_id: str = ""
@@ -117,6 +118,7 @@ def reconcile(
     for i, line in enumerate(lines):
         next_start = lines[i + 1].start_time_actual_s if i + 1 < len(lines) else total + shift
         line.padding_after_s = next_start - line.end_time_actual_s
+        line.padding_before_s = line.start_time_actual_s - (lines[i - 1].end_time_actual_s if i else 0.0)
     return Reconciled(
         lines=lines,
         shot_durations_planned=dict(zip(shot_ids, durations, strict=True)),

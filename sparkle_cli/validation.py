@@ -107,7 +107,7 @@ def check_plan(data: Any) -> PlanCheck:
     return check
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: Any) -> str:
     kind = err.get("type", "")
     if kind == "missing":
         return "required field is missing"
@@ -121,6 +121,10 @@ def _message(err: dict[str, Any]) -> str:
 def _list(plan: dict[str, Any], key: str) -> list[dict[str, Any]]:
     value = plan.get(key)
     return [v if isinstance(v, dict) else {} for v in value] if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _num(value: Any) -> float | None:
@@ -149,7 +153,7 @@ def _rule_errors(plan: dict[str, Any]) -> list[str]:
     errors += _timeline_errors(plan)
     errors += _profile_errors(plan)
     for i, image in enumerate(_list(plan, "base_images")):
-        meta = image.get("metadata") if isinstance(image.get("metadata"), dict) else {}
+        meta = _dict(image.get("metadata"))
         seed = meta.get("seed")
         if seed is not None and not (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**32):
             errors.append(f"base_images[{i}].metadata.seed: must be an integer from 0 to 4294967295, got {seed!r}")
@@ -211,7 +215,7 @@ def _profile_errors(plan: dict[str, Any]) -> list[str]:
     profile = plan.get("render_profile")
     if not isinstance(profile, dict):
         return errors
-    video = profile.get("video") if isinstance(profile.get("video"), dict) else {}
+    video = _dict(profile.get("video"))
     model_id = video.get("model_id")
     if isinstance(model_id, str) and model_id and registry.video_backend_for(model_id) is None:
         errors.append(
@@ -222,7 +226,7 @@ def _profile_errors(plan: dict[str, Any]) -> list[str]:
         if isinstance(value, int) and value % 2:
             errors.append(f"render_profile.video.{axis}: must be even (H.264 4:2:0), got {value}")
     for section, kind in STAGE_KINDS.items():
-        chosen = profile.get(section) if isinstance(profile.get(section), dict) else {}
+        chosen = _dict(profile.get(section))
         name = chosen.get("backend")
         if isinstance(name, str) and not registry.is_known(kind, name):
             errors.append(
@@ -239,7 +243,9 @@ def stable_seed(*parts: Any) -> int:
 def normalize(plan: MoviePlan, notices: list[str]) -> dict[str, Any]:
     """The plan every stage reads: sorted timeline with explicit silences, ids, seeds, defaults."""
     data = plan.model_dump(mode="json", exclude_none=False)
-    data["dialogue_timeline"] = _fill_timeline(data["dialogue_timeline"], sum(s.duration_sec for s in plan.shots), notices)
+    data["dialogue_timeline"] = _fill_timeline(
+        data["dialogue_timeline"], sum(s.duration_sec for s in plan.shots), notices
+    )
     plan_seed = plan.metadata.get("seed", plan.title)
     for i, image in enumerate(data["base_images"]):
         if image["metadata"].get("seed") is None:
@@ -278,7 +284,5 @@ def _fill_timeline(entries: list[dict[str, Any]], total: float, notices: list[st
 
 
 def _silence(start: float, end: float, notices: list[str]) -> dict[str, Any]:
-    notices.append(
-        f"dialogue_timeline: nothing planned from {start:.2f} s to {end:.2f} s; filled with silence"
-    )
+    notices.append(f"dialogue_timeline: nothing planned from {start:.2f} s to {end:.2f} s; filled with silence")
     return {"type": "silence", "start_time_sec": round(start, 6), "duration_sec": round(end - start, 6), "filled": True}

@@ -17,7 +17,15 @@ from sparkle_cli.media.video import iter_frames, mean_luma, probe
 
 from .conftest import SAMPLE_PLAN
 
-STAGES = ["plan_intake", "dialogue_audio", "base_images", "video_clips", "video_clip_qa", "assembly_lipsync", "qa_publish"]
+STAGES = [
+    "plan_intake",
+    "dialogue_audio",
+    "base_images",
+    "video_clips",
+    "video_clip_qa",
+    "assembly_lipsync",
+    "qa_publish",
+]
 
 
 def invoke(*args: str):
@@ -28,7 +36,20 @@ def invoke(*args: str):
 def produced(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The original sample plan imported with the built-in profile and produced once."""
     root = tmp_path_factory.mktemp("runs")
-    assert invoke("plan", "--from-file", str(SAMPLE_PLAN), "--profile", "builtin", "--run-id", "sample", "--runs-dir", str(root)).exit_code == 0
+    assert (
+        invoke(
+            "plan",
+            "--from-file",
+            str(SAMPLE_PLAN),
+            "--profile",
+            "builtin",
+            "--run-id",
+            "sample",
+            "--runs-dir",
+            str(root),
+        ).exit_code
+        == 0
+    )
     result = invoke("produce", "sample", "--runs-dir", str(root))
     assert result.exit_code == 0, result.output
     return root / "sample"
@@ -69,7 +90,7 @@ def test_sample_movie_is_a_real_movie(produced: Path) -> None:
     samples, rate = read_audio(final)
     quiet = rms_dbfs(samples[: int(7.0 * rate)])  # the sample plan's opening silence
     for line in timeline["lines"]:
-        window = samples[int(line["start_time_actual_s"] * rate): int(line["end_time_actual_s"] * rate)]
+        window = samples[int(line["start_time_actual_s"] * rate) : int(line["end_time_actual_s"] * rate)]
         assert rms_dbfs(window) > -35, line["line_id"]
         assert rms_dbfs(window) > quiet + 30
     lumas = [mean_luma(frame) for frame in iter_frames(final, size=(160, 90))]
@@ -87,8 +108,14 @@ def test_talking_closeup_mouth_moves_only_where_the_speaker_talks(produced: Path
     plain = list(iter_frames(produced / "video_clip_qa" / "shot_002.mp4"))
     synced = list(iter_frames(produced / "assembly_lipsync" / "shot_002.lipsync.mp4"))
     assert len(plain) == len(synced)
-    track = json.loads((produced / "video_clips" / "manifest.json").read_text())["items"]["shot_002"]["result"]["mouth_tracks"]["ava"]
-    changed = [i for i, (a, b) in enumerate(zip(plain, synced, strict=True)) if np.abs(a.astype(int) - b.astype(int)).max() > 40]
+    track = json.loads((produced / "video_clips" / "manifest.json").read_text())["items"]["shot_002"]["result"][
+        "mouth_tracks"
+    ]["ava"]
+    changed = [
+        i
+        for i, (a, b) in enumerate(zip(plain, synced, strict=True))
+        if np.abs(a.astype(int) - b.astype(int)).max() > 40
+    ]
     assert changed, "the mouth never opened"
     # Ava speaks 8.4-10.0 s; shot_002 starts at 8.0 s, 24 fps: frames ~10 to ~50
     assert all(5 <= i <= 60 for i in changed), changed[:5]
@@ -96,7 +123,7 @@ def test_talking_closeup_mouth_moves_only_where_the_speaker_talks(produced: Path
         x, y, w, h = track[i]
         diff = np.abs(plain[i].astype(int) - synced[i].astype(int)).max(axis=2)
         outside = diff.copy()
-        outside[max(0, y - 2): y + h + 2, max(0, x - 2): x + w + 2] = 0
+        outside[max(0, y - 2) : y + h + 2, max(0, x - 2) : x + w + 2] = 0
         assert outside.max() <= 40, "pixels changed outside the mouth box"
 
 
@@ -123,13 +150,26 @@ def test_status_and_artifacts_payloads(produced: Path) -> None:
     assert status["status"] == "succeeded" and status["progress"] == 1.0
     assert status["qa"] == {"mode": "full", "skipped": False, "required": False}
     record = next(e for e in status["log"] if e.get("item") == "shot_001")
-    assert {"stage", "item", "status", "attempt", "started_at", "completed_at", "duration_s", "backend", "device", "artifacts"} <= set(record)
+    assert {
+        "stage",
+        "item",
+        "status",
+        "attempt",
+        "started_at",
+        "completed_at",
+        "duration_s",
+        "backend",
+        "device",
+        "artifacts",
+    } <= set(record)
     payload = json.loads(invoke("artifacts", "sample", "--runs-dir", str(produced.parent), "--json").output)
     assert [s["stage_id"] for s in payload["stages"]] == STAGES
     finals = [a for a in payload["artifacts"] if a["artifact_type"] == "video_final"]
     assert len(finals) == 1 and finals[0]["artifact_uri"].startswith("file://")
     assert finals[0]["mime_type"] == "video/mp4" and finals[0]["playback_ready"]
-    one = json.loads(invoke("artifacts", "sample", "--stage", "base_images", "--runs-dir", str(produced.parent), "--json").output)
+    one = json.loads(
+        invoke("artifacts", "sample", "--stage", "base_images", "--runs-dir", str(produced.parent), "--json").output
+    )
     assert [s["stage_id"] for s in one["stages"]] == ["base_images"]
     assert any(a["metadata"].get("faces") for a in one["artifacts"])
 
@@ -197,5 +237,9 @@ def test_qa_skip_is_visible_everywhere(runs: Path, cli) -> None:
     report = json.loads((runs / "skip" / "qa_publish" / "qa_report.json").read_text())
     assert report["qa_skipped"] is True and report["passed"] is None
     assert json.loads((runs / "skip" / "video_clip_qa" / "shot_001.json").read_text())["qa_skipped"] is True
-    final = [a for a in json.loads(cli("artifacts", "skip", "--json").output)["artifacts"] if a["artifact_type"] == "video_final"]
+    final = [
+        a
+        for a in json.loads(cli("artifacts", "skip", "--json").output)["artifacts"]
+        if a["artifact_type"] == "video_final"
+    ]
     assert final and final[0]["metadata"]["qa_skipped"] is True and "QA skipped" in final[0]["label"]

@@ -56,7 +56,9 @@ def items_done(run: Path) -> int:
 
 @pytest.fixture
 def planned(runs: Path) -> Path:
-    assert sparkle(runs, "plan", "--from-file", str(SAMPLE_PLAN), "--profile", "builtin", "--run-id", "r").returncode == 0
+    assert (
+        sparkle(runs, "plan", "--from-file", str(SAMPLE_PLAN), "--profile", "builtin", "--run-id", "r").returncode == 0
+    )
     return runs / "r"
 
 
@@ -132,18 +134,27 @@ def flaky_backends(monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.flaky_backends import BlackFirstMorph
 
     BlackFirstMorph.seen.clear()
-    backends = {**registry.BACKENDS, "video": {**registry.BACKENDS["video"],
-                "black-first": ("tests.flaky_backends:BlackFirstMorph", ""),
-                "always-black": ("tests.flaky_backends:AlwaysBlack", "")}}
+    backends = {
+        **registry.BACKENDS,
+        "video": {
+            **registry.BACKENDS["video"],
+            "black-first": ("tests.flaky_backends:BlackFirstMorph", ""),
+            "always-black": ("tests.flaky_backends:AlwaysBlack", ""),
+        },
+    }
     monkeypatch.setattr(registry, "BACKENDS", backends)
 
 
 def _plan_with_video(cli, tmp_path: Path, model: str, run_id: str) -> None:
-    profile = write_json(tmp_path / "profile.json", {"video": {"model_id": model, "max_fps": 12, "width": 320, "height": 180}})
+    profile = write_json(
+        tmp_path / "profile.json", {"video": {"model_id": model, "max_fps": 12, "width": 320, "height": 180}}
+    )
     assert cli("plan", "--from-file", str(SAMPLE_PLAN), "--profile", str(profile), "--run-id", run_id).exit_code == 0
 
 
-def test_a_clip_that_fails_qa_is_rendered_again_with_a_new_seed(runs: Path, cli, tmp_path: Path, flaky_backends) -> None:
+def test_a_clip_that_fails_qa_is_rendered_again_with_a_new_seed(
+    runs: Path, cli, tmp_path: Path, flaky_backends
+) -> None:
     _plan_with_video(cli, tmp_path, "black-first", "retry")
     result = cli("produce", "retry")
     assert result.exit_code == 0, result.output

@@ -111,7 +111,9 @@ def test_bad_plan_import_changes_nothing_on_disk(cli, runs: Path, sample_plan: d
     assert before == after
 
 
-def test_bad_plan_edited_into_a_run_fails_produce_with_2_and_changes_nothing(cli, runs: Path, sample_plan_file: Path) -> None:
+def test_bad_plan_edited_into_a_run_fails_produce_with_2_and_changes_nothing(
+    cli, runs: Path, sample_plan_file: Path
+) -> None:
     result = cli("plan", "--from-file", str(sample_plan_file), "--profile", "builtin", "--run-id", "edited")
     assert result.exit_code == 0, result.output
     plan_path = runs / "edited" / "plan.json"

@@ -38,6 +38,11 @@ class Backend:
     def check(cls) -> None:
         """Raise BackendUnavailable with a fix when this backend cannot run here."""
 
+    @classmethod
+    def preflight(cls, options: dict[str, Any]) -> str | None:
+        """Before a run renders anything: None, or what is missing for these options (a model's files)."""
+        return None
+
     def load(self) -> None:
         """Load models or libraries; called once before the first item."""
 
@@ -81,6 +86,8 @@ class SpeechResult:
 
 class TTSBackend(Backend):
     kind = "tts"
+    #: Where relative voice files named in a plan (reference clips) are read from: the run directory.
+    base_dir: Path | None = None
 
     def voice_for(self, character: dict[str, Any], index: int) -> VoiceSpec:
         """Map a plan character (id, name, description, voice_profile) to a voice."""

@@ -107,9 +107,7 @@ def backend_class(kind: str, name: str) -> type[Backend]:
     except ModuleNotFoundError as exc:
         missing = exc.name or module_name
         if missing == module_name:
-            raise BackendUnavailable(
-                f"the {kind} backend '{name}' is not part of this installation; {hint}"
-            ) from exc
+            raise BackendUnavailable(f"the {kind} backend '{name}' is not part of this installation; {hint}") from exc
         raise BackendUnavailable(
             f"the {kind} backend '{name}' needs the Python package '{missing.split('.')[0]}'; {hint}"
         ) from exc

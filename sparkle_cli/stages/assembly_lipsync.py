@@ -24,40 +24,71 @@ class AssemblyLipsync(Stage):
     description = "lipsync talking close-ups; concatenate clips; mux speech; write subtitles and the alignment map"
     after = ("video_clip_qa", "dialogue_audio")
     reads = ("video_clip_qa/*.mp4", "dialogue_audio/tts_timeline.wav", "dialogue_audio/*.wav")
-    writes = ("<shot_id>.lipsync.mp4", "video_raw_concat.mp4", "video_final.mp4", "subtitles.srt", "subtitles.vtt", "alignment_map.json")
+    writes = (
+        "<shot_id>.lipsync.mp4",
+        "video_raw_concat.mp4",
+        "video_final.mp4",
+        "subtitles.srt",
+        "subtitles.vtt",
+        "alignment_map.json",
+    )
 
     def phases(self, ctx: StageContext) -> Iterator[list[Item]]:
         plan = ctx.plan
         timeline = ctx.result("dialogue_audio", "timeline")
         fps = float(timeline["fps"])
         lipsync_items = []
+        spec = backend_spec(plan, "lipsync", "lipsync")
         for index, shot in enumerate(plan["shots"]):
             if not shot["is_talking_closeup"]:
                 continue
             speaker = speaker_for_shot(plan, index)
             track = (ctx.result("video_clips", shot["id"]).get("mouth_tracks") or {}).get(speaker or "")
-            if not speaker or not track or not any(track):
+            # A model backend reports a close-up without a face box itself; the built-in one leaves it be.
+            if not speaker or ((not track or not any(track)) and spec.name == "amplitude"):
                 continue
             timing = timeline["shots"][index]
+            track = track or [None] * timing["frames"]
+            faces = [_speaker_face(ctx, shot[key], speaker) for key in ("start_base_image_id", "end_base_image_id")]
             start, end = timing["start_s"], timing["start_s"] + timing["duration_s"]
             lines = [
-                {"line_id": line["line_id"], "path": str(ctx.output("dialogue_audio", line["line_id"], "wav")[0]),
-                 "start_s": line["start_time_actual_s"] - start,
-                 "sha256": ctx.output("dialogue_audio", line["line_id"], "wav")[1]}
+                {
+                    "line_id": line["line_id"],
+                    "path": str(ctx.output("dialogue_audio", line["line_id"], "wav")[0]),
+                    "start_s": line["start_time_actual_s"] - start,
+                    "sha256": ctx.output("dialogue_audio", line["line_id"], "wav")[1],
+                }
                 for line in timeline["lines"]
-                if line["character_id"] == speaker and line["end_time_actual_s"] > start and line["start_time_actual_s"] < end
+                if line["character_id"] == speaker
+                and line["end_time_actual_s"] > start
+                and line["start_time_actual_s"] < end
             ]
             clip, clip_sha = ctx.output("video_clip_qa", shot["id"], "clip")
+            inputs = {
+                "clip_sha256": clip_sha,
+                "speaker": speaker,
+                "track": track,
+                "fps": fps,
+                "lines": [{k: v for k, v in line.items() if k != "path"} for line in lines],
+            }
+            if spec.name != "amplitude":  # the amplitude backend never reads the face boxes
+                inputs["keyframe_faces"] = faces
             lipsync_items.append(
                 Item(
                     id=f"lipsync_{shot['id']}",
                     label=f"lipsync {shot['id']} ({speaker})",
-                    inputs={"clip_sha256": clip_sha, "speaker": speaker, "track": track, "fps": fps,
-                            "lines": [{k: v for k, v in line.items() if k != "path"} for line in lines]},
+                    inputs=inputs,
                     outputs={"clip": Output(self.path(f"{shot['id']}.lipsync.mp4"), "video_clip_lipsync", "video")},
                     func=f"{__name__}:lipsync_shot",
-                    kwargs={"clip": str(clip), "track": track, "fps": fps, "frames": timing["frames"], "lines": lines},
-                    backend=backend_spec(plan, "lipsync", "lipsync"),
+                    kwargs={
+                        "clip": str(clip),
+                        "track": track,
+                        "fps": fps,
+                        "frames": timing["frames"],
+                        "lines": lines,
+                        "keyframe_faces": faces,
+                    },
+                    backend=spec,
                     estimate_s=timing["frames"] * 0.01,
                 )
             )
@@ -76,8 +107,13 @@ class AssemblyLipsync(Stage):
             Item(
                 id="final",
                 label="video_final.mp4",
-                inputs={"clips": [(c["shot_id"], c["sha256"]) for c in clips], "audio_sha256": wav_sha,
-                        "timeline": timeline, "names": names, "title": plan["title"]},
+                inputs={
+                    "clips": [(c["shot_id"], c["sha256"]) for c in clips],
+                    "audio_sha256": wav_sha,
+                    "timeline": timeline,
+                    "names": names,
+                    "title": plan["title"],
+                },
                 outputs={
                     "raw": Output(self.path("video_raw_concat.mp4"), "video_raw_concat", "video"),
                     "final": Output(self.path("video_final.mp4"), "video_assembled", "video"),
@@ -86,14 +122,62 @@ class AssemblyLipsync(Stage):
                     "alignment": Output(self.path("alignment_map.json"), "alignment_map", "data"),
                 },
                 func=f"{__name__}:assemble",
-                kwargs={"clips": clips, "audio": str(wav), "timeline": timeline, "names": names, "title": plan["title"]},
+                kwargs={
+                    "clips": clips,
+                    "audio": str(wav),
+                    "timeline": timeline,
+                    "names": names,
+                    "title": plan["title"],
+                },
                 estimate_s=0.5,
             )
         ]
 
 
-def lipsync_shot(backend: Any, out: dict[str, str], clip: str, track: list[Any], fps: float, frames: int,
-                 lines: list[dict[str, Any]]) -> dict[str, Any]:
+def _speaker_face(ctx: StageContext, image_id: str, speaker: str) -> dict[str, Any] | None:
+    """The speaker's face and mouth boxes as the keyframe recorded them, if it did."""
+    faces = ctx.result("base_images", image_id).get("faces") or []
+    return next((f for f in faces if f.get("character_id") == speaker), None)
+
+
+def face_track(track: list[Any], keyframe_faces: list[dict[str, Any] | None]) -> list[list[int] | None]:
+    """A face box per frame: each frame's mouth box scaled out by the keyframes' face-to-mouth proportions.
+
+    The proportions move linearly from the start keyframe's to the end keyframe's over the clip.
+    """
+    known = [f for f in keyframe_faces if f]
+    if not known:
+        return [None] * len(track)
+    first, last = (keyframe_faces[0] or known[-1]), (keyframe_faces[-1] or known[0])
+
+    def proportions(face: dict[str, Any]) -> tuple[float, float, float, float]:
+        fx, fy, fw, fh = face["face_box"]
+        mx, my, mw, mh = face["mouth_box"]
+        return (fx - mx) / mw, (fy - my) / mh, fw / mw, fh / mh
+
+    a, b = proportions(first), proportions(last)
+    out: list[list[int] | None] = []
+    for i, box in enumerate(track):
+        if box is None:
+            out.append(None)
+            continue
+        t = i / max(1, len(track) - 1)
+        dx, dy, sw, sh = (p + (q - p) * t for p, q in zip(a, b, strict=True))
+        x, y, w, h = box
+        out.append([round(x + dx * w), round(y + dy * h), round(sw * w), round(sh * h)])
+    return out
+
+
+def lipsync_shot(
+    backend: Any,
+    out: dict[str, str],
+    clip: str,
+    track: list[Any],
+    fps: float,
+    frames: int,
+    lines: list[dict[str, Any]],
+    keyframe_faces: list[dict[str, Any] | None] | None = None,
+) -> dict[str, Any]:
     import numpy as np
 
     from sparkle_cli.backends.lipsync.amplitude import openness_curve
@@ -111,18 +195,36 @@ def lipsync_shot(backend: Any, out: dict[str, str], clip: str, track: list[Any],
         begin = round(line["start_s"] * rate)
         lo, hi = max(0, begin), min(len(voice), begin + len(samples))
         if hi > lo:
-            voice[lo:hi] += samples[lo - begin: hi - begin]
+            voice[lo:hi] += samples[lo - begin : hi - begin]
     if voice is None:
         levels = np.zeros(frames)
     else:
         levels = openness_curve(audio.frame_rms(voice, rate, fps, frames))
-    result = backend.animate(clip, out["clip"], track=track, openness=[float(x) for x in levels], fps=fps)
-    return {**result, "mean_openness": round(float(np.mean(levels)) if len(levels) else 0.0, 4),
-            "model_id": backend.name}
+    result = backend.animate(
+        clip,
+        out["clip"],
+        track=track,
+        openness=[float(x) for x in levels],
+        fps=fps,
+        voice=voice,
+        sample_rate=rate,
+        face_track=face_track(track, keyframe_faces or []),
+    )
+    return {
+        **result,
+        "mean_openness": round(float(np.mean(levels)) if len(levels) else 0.0, 4),
+        "model_id": result.get("model_id", backend.name),
+    }
 
 
-def assemble(out: dict[str, str], clips: list[dict[str, Any]], audio: str, timeline: dict[str, Any],
-             names: dict[str, str], title: str) -> dict[str, Any]:
+def assemble(
+    out: dict[str, str],
+    clips: list[dict[str, Any]],
+    audio: str,
+    timeline: dict[str, Any],
+    names: dict[str, str],
+    title: str,
+) -> dict[str, Any]:
     from sparkle_cli.media.ffmpeg import input_args, run_ffmpeg
     from sparkle_cli.media.video import probe
 
@@ -130,18 +232,54 @@ def assemble(out: dict[str, str], clips: list[dict[str, Any]], audio: str, timel
     with tempfile.TemporaryDirectory(prefix="sparkle-concat-") as tmp:
         listing = Path(tmp) / "clips.txt"
         listing.write_text("".join(f"file '{_quote(c['path'])}'\n" for c in clips), encoding="utf-8")
-        run_ffmpeg(["-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-map", "0:v", "-c", "copy",
-                    "-movflags", "+faststart", out["raw"]])
+        run_ffmpeg(
+            [
+                "-y",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                str(listing),
+                "-map",
+                "0:v",
+                "-c",
+                "copy",
+                "-movflags",
+                "+faststart",
+                out["raw"],
+            ]
+        )
     raw = probe(out["raw"])
     expected = int(timeline["total_frames"])
     if raw.video is None or raw.video.frames != expected:
         got = raw.video.frames if raw.video else 0
         raise RuntimeError(f"the joined clips have {got} frames, the timeline needs {expected}")
-    run_ffmpeg([
-        "-y", "-i", out["raw"], *input_args(audio), "-map", "0:v:0", "-map", "1:a:0",
-        "-c:v", "copy", "-c:a", "aac", "-b:a", "160k", "-ar", "48000",
-        "-metadata", f"title={title}", "-movflags", "+faststart", out["final"],
-    ])
+    run_ffmpeg(
+        [
+            "-y",
+            "-i",
+            out["raw"],
+            *input_args(audio),
+            "-map",
+            "0:v:0",
+            "-map",
+            "1:a:0",
+            "-c:v",
+            "copy",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "160k",
+            "-ar",
+            "48000",
+            "-metadata",
+            f"title={title}",
+            "-movflags",
+            "+faststart",
+            out["final"],
+        ]
+    )
     final = probe(out["final"])
     if final.video is None or final.audio is None:
         raise RuntimeError("the final movie is missing its video or audio stream")
@@ -150,19 +288,32 @@ def assemble(out: dict[str, str], clips: list[dict[str, Any]], audio: str, timel
     shots = []
     for clip, timing in zip(clips, timeline["shots"], strict=True):
         start_frame = round(timing["start_s"] * fps)
-        shots.append({
-            "shot_id": clip["shot_id"], "start_s": timing["start_s"], "end_s": timing["start_s"] + timing["duration_s"],
-            "start_frame": start_frame, "frames": timing["frames"], "lipsynced": clip["lipsynced"],
-        })
+        shots.append(
+            {
+                "shot_id": clip["shot_id"],
+                "start_s": timing["start_s"],
+                "end_s": timing["start_s"] + timing["duration_s"],
+                "start_frame": start_frame,
+                "frames": timing["frames"],
+                "lipsynced": clip["lipsynced"],
+            }
+        )
     alignment = {
         "fps": fps,
         "total_frames": expected,
         "duration_s": expected / fps,
         "shots": shots,
         "lines": [
-            {"line_id": ln["line_id"], "character_id": ln["character_id"], "text": ln["text"],
-             "start_s": ln["start_time_actual_s"], "end_s": ln["end_time_actual_s"], "shot_id": ln["shot_id"],
-             "start_frame": round(ln["start_time_actual_s"] * fps), "end_frame": round(ln["end_time_actual_s"] * fps)}
+            {
+                "line_id": ln["line_id"],
+                "character_id": ln["character_id"],
+                "text": ln["text"],
+                "start_s": ln["start_time_actual_s"],
+                "end_s": ln["end_time_actual_s"],
+                "shot_id": ln["shot_id"],
+                "start_frame": round(ln["start_time_actual_s"] * fps),
+                "end_frame": round(ln["end_time_actual_s"] * fps),
+            }
             for ln in timeline["lines"]
         ],
     }

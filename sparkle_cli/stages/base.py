@@ -55,7 +55,9 @@ class StageContext:
     def item_record(self, stage_id: str, item_id: str) -> dict[str, Any]:
         record = self.manifest(stage_id)["items"].get(item_id)
         if record is None:
-            raise StageError(f"{stage_id} has no item {item_id}; run `sparkle resume {self.run.run_id} --from {stage_id}`")
+            raise StageError(
+                f"{stage_id} has no item {item_id}; run `sparkle resume {self.run.run_id} --from {stage_id}`"
+            )
         return record
 
     def output(self, stage_id: str, item_id: str, name: str) -> tuple[Path, str]:
@@ -103,13 +105,19 @@ class Stage:
 
 
 def backend_spec(plan: dict[str, Any], section: str, kind: str) -> BackendSpec:
-    """The backend a plan's render_profile selects for a stage, with its options."""
+    """The backend a plan's render_profile selects for a stage, with its options.
+
+    A model location from the configuration (`sparkle_cli.config.model_path`) fills in
+    `model_path` unless the plan's options name one; it is part of every fingerprint.
+    """
+    from sparkle_cli import config
+
     profile = plan["render_profile"][section]
     options = dict(profile.get("options") or {})
-    if profile.get("model_id") and kind != "video":
+    if profile.get("model_id"):
         options.setdefault("model_id", profile["model_id"])
-    name = profile.get("backend")
-    if kind == "video":
-        name = profile.get("backend")
-        options.setdefault("model_id", profile["model_id"])
-    return BackendSpec(kind, str(name), options)
+    name = str(profile.get("backend"))
+    path = config.model_path(kind, name, str(profile.get("model_id") or ""))
+    if path and "model_path" not in options:
+        options["model_path"] = path
+    return BackendSpec(kind, name, options)

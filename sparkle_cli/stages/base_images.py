@@ -49,32 +49,50 @@ class BaseImages(Stage):
                 Item(
                     id=image["id"],
                     label=image["prompt"][:50],
-                    inputs={**request, "max_attempts": policy["image_max_attempts"], "min_std": policy["image_min_std"]},
+                    inputs={
+                        **request,
+                        "max_attempts": policy["image_max_attempts"],
+                        "min_std": policy["image_min_std"],
+                    },
                     outputs={"image": Output(self.path(f"{image['id']}.png"), "base_image", "image")},
                     func=f"{__name__}:render_keyframe",
-                    kwargs={"request": request, "max_attempts": policy["image_max_attempts"], "min_std": policy["image_min_std"]},
+                    kwargs={
+                        "request": request,
+                        "max_attempts": policy["image_max_attempts"],
+                        "min_std": policy["image_min_std"],
+                    },
                     backend=spec,
                     estimate_s=0.08,
                 )
             )
         yield items
         images = [(image["id"], *ctx.own(image["id"], "image")) for image in plan["base_images"]]
-        yield [
-            Item(
-                id="qa_report",
-                label="keyframe QA",
-                inputs={"images": [(i, sha) for i, _, sha in images], "qa_mode": ctx.options.get("qa_mode", "full"),
-                        "min_diff": policy["image_min_neighbour_diff"]},
-                outputs={"report": Output(self.path("qa_report.json"), "qa_report", "data")},
-                func=f"{__name__}:neighbour_report",
-                kwargs={
-                    "images": [(i, str(p)) for i, p, _ in images],
-                    "attempts": {i: ctx.results[i].get("attempts", []) for i, _, _ in images},
-                    "qa_mode": ctx.options.get("qa_mode", "full"),
-                    "min_diff": policy["image_min_neighbour_diff"],
-                },
-            )
-        ]
+        item = Item(
+            id="qa_report",
+            label="keyframe QA",
+            inputs={
+                "images": [(i, sha) for i, _, sha in images],
+                "qa_mode": ctx.options.get("qa_mode", "full"),
+                "min_diff": policy["image_min_neighbour_diff"],
+            },
+            outputs={"report": Output(self.path("qa_report.json"), "qa_report", "data")},
+            func=f"{__name__}:neighbour_report",
+            kwargs={
+                "images": [(i, str(p)) for i, p, _ in images],
+                "attempts": {i: ctx.results[i].get("attempts", []) for i, _, _ in images},
+                "qa_mode": ctx.options.get("qa_mode", "full"),
+                "min_diff": policy["image_min_neighbour_diff"],
+            },
+        )
+        qa = backend_spec(plan, "qa", "qa")
+        if qa.name == "qwen2vl":
+            # A vision QA backend also judges each keyframe against its prompt.
+            prompts = {image["id"]: image["prompt"] for image in plan["base_images"]}
+            item.func = f"{__name__}:vision_neighbour_report"
+            item.backend = qa
+            item.inputs.update(qa_backend=[qa.name, qa.options], prompts=prompts, policy=policy)
+            item.kwargs.update(prompts=prompts, policy=policy)
+        yield [item]
 
     def verdict(self, ctx: StageContext) -> str | None:
         report = ctx.results.get("qa_report") or {}
@@ -83,7 +101,9 @@ class BaseImages(Stage):
         return "; ".join(report.get("problems", [])) or "keyframe QA failed"
 
 
-def render_keyframe(backend: ImageBackend, out: dict[str, str], request: dict[str, Any], max_attempts: int, min_std: float) -> dict[str, Any]:
+def render_keyframe(
+    backend: ImageBackend, out: dict[str, str], request: dict[str, Any], max_attempts: int, min_std: float
+) -> dict[str, Any]:
     import numpy as np
     from PIL import Image
 
@@ -103,8 +123,15 @@ def render_keyframe(backend: ImageBackend, out: dict[str, str], request: dict[st
             problems.append(f"blank (mean level {gray.mean():.1f})")
         if gray.std() < min_std:
             problems.append(f"flat (contrast {gray.std():.1f} < {min_std})")
-        attempts.append({"attempt": attempt, "seed": seed, "mean": round(float(gray.mean()), 2),
-                         "std": round(float(gray.std()), 2), "problems": problems})
+        attempts.append(
+            {
+                "attempt": attempt,
+                "seed": seed,
+                "mean": round(float(gray.mean()), 2),
+                "std": round(float(gray.std()), 2),
+                "problems": problems,
+            }
+        )
         if not problems:
             return {
                 "seed": seed,
@@ -122,7 +149,9 @@ def _face_dict(face: FaceInfo) -> dict[str, Any]:
     return {"character_id": face.character_id, "face_box": list(face.face_box), "mouth_box": list(face.mouth_box)}
 
 
-def neighbour_report(out: dict[str, str], images: list[tuple[str, str]], attempts: dict[str, Any], qa_mode: str, min_diff: float) -> dict[str, Any]:
+def neighbour_report(
+    out: dict[str, str], images: list[tuple[str, str]], attempts: dict[str, Any], qa_mode: str, min_diff: float
+) -> dict[str, Any]:
     import numpy as np
     from PIL import Image
 
@@ -135,9 +164,13 @@ def neighbour_report(out: dict[str, str], images: list[tuple[str, str]], attempt
     for i in range(len(images) - 1):
         diff = float(np.abs(pictures[i] - pictures[i + 1]).mean())
         identical = diff < min_diff
-        pairs.append({"a": images[i][0], "b": images[i + 1][0], "mean_abs_diff": round(diff, 3), "identical": identical})
+        pairs.append(
+            {"a": images[i][0], "b": images[i + 1][0], "mean_abs_diff": round(diff, 3), "identical": identical}
+        )
         if identical:
-            problems.append(f"{images[i + 1][0]} is the same picture as {images[i][0]} (the shot between them would not move)")
+            problems.append(
+                f"{images[i + 1][0]} is the same picture as {images[i][0]} (the shot between them would not move)"
+            )
     report = {
         "qa_skipped": qa_mode == "skip",
         "passed": not problems,
@@ -145,6 +178,30 @@ def neighbour_report(out: dict[str, str], images: list[tuple[str, str]], attempt
         "neighbours": pairs,
         "images": {image_id: {"attempts": attempts.get(image_id, [])} for image_id, _ in images},
     }
+    atomic.write_json(out["report"], report)
+    return report
+
+
+def vision_neighbour_report(
+    backend: Any,
+    out: dict[str, str],
+    images: list[tuple[str, str]],
+    attempts: dict[str, Any],
+    qa_mode: str,
+    min_diff: float,
+    prompts: dict[str, str],
+    policy: dict[str, Any],
+) -> dict[str, Any]:
+    """The neighbour report plus the vision backend's verdict on each keyframe against its prompt."""
+    report = neighbour_report(out, images, attempts, qa_mode, min_diff)
+    if qa_mode == "skip":
+        return report
+    for image_id, path in images:
+        result = backend.check_image(path, prompts.get(image_id, ""), policy)
+        report["images"][image_id]["vision"] = result
+        for name in result["failed_checks"]:
+            report["problems"].append(f"{image_id}: {name}: {result['checks'][name]['detail']}")
+    report["passed"] = not report["problems"]
     atomic.write_json(out["report"], report)
     return report
 

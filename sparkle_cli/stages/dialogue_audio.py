@@ -31,13 +31,14 @@ class DialogueAudio(Stage):
         spec = backend_spec(plan, "tts", "tts")
         backend = registry.create("tts", spec.name, spec.options)
         assert isinstance(backend, TTSBackend)
+        backend.base_dir = ctx.run.path  # voice files named in the plan (reference clips) are read from the run
         voices = {c["id"]: backend.voice_for(c, i) for i, c in enumerate(plan["characters"])}
         lines = dialogue_lines(plan)
         yield [
             Item(
                 id=line["id"],
                 label=f"{line['character_id']}: {line['text'][:40]}",
-                inputs={"text": line["text"], "voice": vars(voices[line["character_id"]])},
+                inputs={"text": line["text"], "voice": _voice_inputs(voices[line["character_id"]])},
                 outputs={"wav": Output(self.path(f"{line['id']}.wav"), "dialogue_line_audio", "audio")},
                 func=f"{__name__}:speak_line",
                 kwargs={"line_id": line["id"], "text": line["text"], "voice": vars(voices[line["character_id"]])},
@@ -78,13 +79,23 @@ class DialogueAudio(Stage):
         ]
 
 
-def speak_line(backend: TTSBackend, out: dict[str, str], line_id: str, text: str, voice: dict[str, Any]) -> dict[str, Any]:
+def _voice_inputs(voice: VoiceSpec) -> dict[str, Any]:
+    """The voice as fingerprinted: files it names count by their hash field, not by where they lie."""
+    skip = getattr(voice, "location_fields", ())
+    return {k: v for k, v in vars(voice).items() if k not in skip}
+
+
+def speak_line(
+    backend: TTSBackend, out: dict[str, str], line_id: str, text: str, voice: dict[str, Any]
+) -> dict[str, Any]:
     from pathlib import Path
 
-    result = backend.synthesize(SpeechRequest(line_id, text, VoiceSpec(**voice)), Path(out["wav"]))
+    voice_type = getattr(backend, "voice_type", VoiceSpec)
+    result = backend.synthesize(SpeechRequest(line_id, text, voice_type(**voice)), Path(out["wav"]))
     if result.duration_s <= 0:
         raise RuntimeError(f"{line_id}: the TTS backend produced no audio")
-    return {"duration_s": result.duration_s, "sample_rate": result.sample_rate, "samples": result.samples}
+    extra = getattr(result, "metadata", None) or {}  # model id, device, timings, where the backend reports them
+    return {**extra, "duration_s": result.duration_s, "sample_rate": result.sample_rate, "samples": result.samples}
 
 
 def stitch_timeline(

@@ -32,8 +32,14 @@ class QAPublish(Stage):
                 inputs={"video_sha256": video_sha, "timeline": timeline, "policy": policy, "qa_mode": qa_mode},
                 outputs={"report": Output(self.path("qa_report.json"), "qa_report", "data")},
                 func=f"{__name__}:final_qa",
-                kwargs={"video": str(video), "video_rel": ctx.run.rel(video), "video_sha256": video_sha,
-                        "timeline": timeline, "policy": policy, "qa_mode": qa_mode},
+                kwargs={
+                    "video": str(video),
+                    "video_rel": ctx.run.rel(video),
+                    "video_sha256": video_sha,
+                    "timeline": timeline,
+                    "policy": policy,
+                    "qa_mode": qa_mode,
+                },
                 backend=backend_spec(ctx.plan, "qa", "qa"),
                 estimate_s=0.5,
             )
@@ -48,14 +54,32 @@ class QAPublish(Stage):
         return "final QA failed: " + ("; ".join(details) or ", ".join(failed))
 
 
-def final_qa(backend: Any, out: dict[str, str], video: str, video_rel: str, video_sha256: str,
-             timeline: dict[str, Any], policy: dict[str, Any], qa_mode: str) -> dict[str, Any]:
+def final_qa(
+    backend: Any,
+    out: dict[str, str],
+    video: str,
+    video_rel: str,
+    video_sha256: str,
+    timeline: dict[str, Any],
+    policy: dict[str, Any],
+    qa_mode: str,
+) -> dict[str, Any]:
     if qa_mode == "skip":
-        report: dict[str, Any] = {"qa_skipped": True, "passed": None, "checks": {}, "failed_checks": [],
-                                  "not_evaluated": [], "measurements": {}}
+        report: dict[str, Any] = {
+            "qa_skipped": True,
+            "passed": None,
+            "checks": {},
+            "failed_checks": [],
+            "not_evaluated": [],
+            "measurements": {},
+        }
     else:
         report = {"qa_skipped": False, **backend.check_final(video, timeline=timeline, policy=policy)}
-    report["video_final"] = {"path": video_rel, "sha256": video_sha256, "published": bool(report["passed"] or report["qa_skipped"])}
+    report["video_final"] = {
+        "path": video_rel,
+        "sha256": video_sha256,
+        "published": bool(report["passed"] or report["qa_skipped"]),
+    }
     atomic.write_json(out["report"], report)
     return report
 

@@ -44,8 +44,13 @@ class VideoClipQA(Stage):
                 Item(
                     id=shot["id"],
                     label=f"QA {shot['id']}",
-                    inputs={"clip_sha256": clip_sha, "request": request_inputs, "policy": policy, "qa_mode": qa_mode,
-                            "video_backend": [video.name, video.options]},
+                    inputs={
+                        "clip_sha256": clip_sha,
+                        "request": request_inputs,
+                        "policy": policy,
+                        "qa_mode": qa_mode,
+                        "video_backend": [video.name, video.options],
+                    },
                     outputs={
                         "report": Output(self.path(f"{shot['id']}.json"), "qa_report", "data"),
                         "clip": Output(self.path(f"{shot['id']}.mp4"), "video_clip_accepted", "video"),
@@ -70,11 +75,19 @@ class VideoClipQA(Stage):
             Item(
                 id="continuity",
                 label="continuity between shots",
-                inputs={"signatures": [ctx.records[s]["outputs"]["clip"]["sha256"] for s in shots], "policy": policy, "qa_mode": qa_mode},
+                inputs={
+                    "signatures": [ctx.records[s]["outputs"]["clip"]["sha256"] for s in shots],
+                    "policy": policy,
+                    "qa_mode": qa_mode,
+                },
                 outputs={"report": Output(self.path("continuity.json"), "qa_report", "data")},
                 func=f"{__name__}:continuity_report",
-                kwargs={"shots": shots, "signatures": {s: ctx.results[s].get("signatures", {}) for s in shots},
-                        "qa_mode": qa_mode, "max_diff": 12.0},
+                kwargs={
+                    "shots": shots,
+                    "signatures": {s: ctx.results[s].get("signatures", {}) for s in shots},
+                    "qa_mode": qa_mode,
+                    "max_diff": 12.0,
+                },
             )
         ]
 
@@ -110,8 +123,14 @@ def qa_clip(
     retry_path = str(Path(out["clip"]).with_name(f".{shot_id}{atomic.TMP_MARK}retry.mp4"))
     if qa_mode == "skip":
         _link_or_copy(clip, out["clip"])
-        result = {"shot_id": shot_id, "qa_skipped": True, "passed": None, "accepted_attempt": 1,
-                  "accepted_seed": seeds[0], "attempts": []}
+        result = {
+            "shot_id": shot_id,
+            "qa_skipped": True,
+            "passed": None,
+            "accepted_attempt": 1,
+            "accepted_seed": seeds[0],
+            "attempts": [],
+        }
         atomic.write_json(out["report"], result)
         return result
     for attempt, seed in enumerate(seeds, start=1):
@@ -145,15 +164,16 @@ def qa_clip(
     # The reports of a spent budget are kept beside the manifest for the person who reads the error.
     atomic.write_json(Path(out["report"]).with_name(f"{shot_id}.failed_attempts.json"), attempts)
     reasons = "; ".join(
-        f"attempt {a['attempt']} (seed {a['seed']}): " + ", ".join(
-            f"{name} {a['checks'][name]['detail']}" for name in a["failed_checks"]
-        )
+        f"attempt {a['attempt']} (seed {a['seed']}): "
+        + ", ".join(f"{name} {a['checks'][name]['detail']}" for name in a["failed_checks"])
         for a in attempts
     )
     raise RuntimeError(f"{shot_id} failed QA {len(attempts)} times: {reasons}")
 
 
-def continuity_report(out: dict[str, str], shots: list[str], signatures: dict[str, Any], qa_mode: str, max_diff: float) -> dict[str, Any]:
+def continuity_report(
+    out: dict[str, str], shots: list[str], signatures: dict[str, Any], qa_mode: str, max_diff: float
+) -> dict[str, Any]:
     pairs, problems = [], []
     for a, b in zip(shots, shots[1:], strict=False):
         last, first = signatures[a].get("last"), signatures[b].get("first")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sparkle_cli.backends.base import ClipRequest, FaceInfo, VideoBackend
+from sparkle_cli.backends.base import ClipRequest, FaceInfo
 from sparkle_cli.planinfo import shot_seed
 from sparkle_cli.stages.base import Item, Output, Stage, StageContext, backend_spec
 
@@ -74,10 +74,12 @@ def _faces(items: list[dict[str, Any]]) -> list[FaceInfo]:
     return [FaceInfo(f["character_id"], tuple(f["face_box"]), tuple(f["mouth_box"])) for f in items]  # type: ignore[arg-type]
 
 
-def render_clip(backend: VideoBackend, out: dict[str, str], request: dict[str, Any]) -> dict[str, Any]:
+def render_clip(backend: Any, out: dict[str, str], request: dict[str, Any]) -> dict[str, Any]:
     from sparkle_cli.media.video import probe
 
-    req = ClipRequest(**{**request, "start_faces": _faces(request["start_faces"]), "end_faces": _faces(request["end_faces"])})
+    req = ClipRequest(
+        **{**request, "start_faces": _faces(request["start_faces"]), "end_faces": _faces(request["end_faces"])}
+    )
     result = backend.render(req, Path(out["clip"]))
     info = probe(out["clip"])
     if info.video is None or info.video.frames != req.num_frames:

@@ -68,8 +68,13 @@ def _ring(region: np.ndarray) -> np.ndarray:
     return np.concatenate([region[0], region[-1], region[1:-1, 0], region[1:-1, -1]])
 
 
+def _light_of(skin: np.ndarray) -> float:
+    """How lit a face is, guessed from its skin: about 1 in daylight, lower in the dark."""
+    return float(np.clip(skin.mean() / 190.0, 0.35, 1.0))
+
+
 def default_lip_color(skin: np.ndarray) -> np.ndarray:
-    return (skin * 0.5 + _LIP_TINT * 0.5) * 0.9
+    return (skin * 0.55 + _LIP_TINT * 0.45 * _light_of(skin)) * 0.92
 
 
 def _coverage(mask: np.ndarray, s: int, h: int, w: int) -> np.ndarray:
@@ -89,13 +94,12 @@ def draw_mouth(frame: np.ndarray, mouth_box: Box, openness: float, *, lip_color:
     region = frame[y0:y1, x0:x1].astype(np.float32)
     skin = np.median(_ring(region), axis=0)
     lip = np.asarray(lip_color, np.float32) if lip_color is not None else default_lip_color(skin)
-    inner = region[1:-1, 1:-1]
-    h, w = inner.shape[:2]
-    if h < 1 or w < 2:
-        return
+    # Teeth and mouth interior take the light the skin is in, so a night-lit face has no glowing teeth.
+    light = _light_of(skin)
+    h, w = region.shape[0] - 2, region.shape[1] - 2
     out = _restore_skin(region)[1:-1, 1:-1]
 
-    s = int(max(1, min(4, np.sqrt(_MOUTH_SAMPLES / (w * h)))))
+    s = int(max(2, min(4, np.sqrt(_MOUTH_SAMPLES / (w * h)))))
     # The mouth is centred on the whole box, whose ring lies outside `inner`.
     bx, by, bw, bh = mouth_box
     cx = bx + bw / 2 - (x0 + 1)
@@ -121,13 +125,13 @@ def draw_mouth(frame: np.ndarray, mouth_box: Box, openness: float, *, lip_color:
     tongue = gap & ((xs / (a * 0.55)) ** 2 + ((ys - lower) / (0.42 * depth)) ** 2 < 1.0)
 
     line_color = lip * 0.48
-    gap_color = line_color + (_INTERIOR - line_color) * float(np.clip(o / 0.25, 0.0, 1.0))
+    gap_color = line_color + (_INTERIOR * light - line_color) * float(np.clip(o / 0.25, 0.0, 1.0))
     layers = (
         (upper_lip, lip * 0.94, 0.55),
         (lower_lip, lip * 1.06, 0.55),
         (gap, gap_color, 1.0),
-        (teeth, _TEETH * (0.75 + 0.2 * o), min(1.0, o * 3.0)),
-        (tongue, _TONGUE, min(1.0, o * 2.5)),
+        (teeth, _TEETH * (0.75 + 0.2 * o) * light, min(1.0, o * 3.0)),
+        (tongue, _TONGUE * light, min(1.0, o * 2.5)),
     )
     for mask, color, strength in layers:
         if strength <= 0:
@@ -175,14 +179,17 @@ def _sample_skin(frame: np.ndarray, face_box: Box) -> np.ndarray:
     return np.median(patch, axis=0).astype(np.float32) if len(patch) else np.array([220, 180, 150], np.float32)
 
 
-def draw_face(frame: np.ndarray, face_box: Box, look: FaceLook = FaceLook(), *, turn: float = 0.0) -> Box:
+def draw_face(
+    frame: np.ndarray, face_box: Box, look: FaceLook = FaceLook(), *, turn: float = 0.0, light: float | None = None
+) -> Box:
     """Paint the features of a face on the head oval `face_box`; returns the mouth box.
 
-    Colours follow the painted skin, so a face in blue night light gets night-lit features.
+    `light` (about 0.3 at night, 1 at noon) dims the eyes and brows with the scene; without it
+    the level is guessed from the painted skin.
     """
     x, y, w, h = face_box
     skin = _sample_skin(frame, face_box)
-    light = float(np.clip(skin.mean() / 190.0, 0.35, 1.1))
+    light = float(np.clip(skin.mean() / 190.0 if light is None else light, 0.3, 1.1))
     shift = w * 0.09 * turn
     cx = x + w / 2 + shift
     eye_y = y + h * 0.55
@@ -194,19 +201,35 @@ def draw_face(frame: np.ndarray, face_box: Box, look: FaceLook = FaceLook(), *, 
     for side in (-1, 1):
         ex = cx + side * gap * (1.0 - 0.25 * turn * side)
         bx = cx + side * w * 0.25
-        soft_ellipse(frame, bx, y + h * 0.65, w * 0.08, h * 0.035, (235, 120, 120), look.blush * light, feather=max(1.0, w * 0.03))
+        soft_ellipse(
+            frame,
+            bx,
+            y + h * 0.65,
+            w * 0.08,
+            h * 0.035,
+            (235, 120, 120),
+            look.blush * light,
+            feather=max(1.0, w * 0.03),
+        )
         if h >= 90:
-            soft_ellipse(frame, ex, eye_y, eye_rx * 1.25, eye_ry * 0.95, (244, 240, 236))
+            soft_ellipse(
+                frame,
+                ex,
+                eye_y,
+                eye_rx * 1.25,
+                eye_ry * 0.95,
+                np.array([244, 240, 236], np.float32) * min(1.0, light * 1.05),
+            )
             soft_ellipse(frame, ex + shift * 0.25, eye_y, eye_rx * 0.8, eye_ry * 0.9, eye * 1.4)
             soft_ellipse(frame, ex + shift * 0.25, eye_y, eye_rx * 0.42, eye_ry * 0.48, (18, 14, 16))
             soft_ellipse(frame, ex, eye_y - eye_ry * 0.85, eye_rx * 1.35, max(0.8, eye_ry * 0.2), eye * 0.5)
         else:
             soft_ellipse(frame, ex + shift * 0.2, eye_y, eye_rx, eye_ry, eye)
         hl = max(0.6, eye_rx * 0.3)
-        soft_ellipse(frame, ex + shift * 0.2 - eye_rx * 0.3, eye_y - eye_ry * 0.35, hl, hl, (255, 255, 255), 0.9 * light)
         soft_ellipse(
-            frame, ex, y + h * 0.41, w * 0.09, max(0.7, h * 0.018), brow, 0.9, angle=side * 0.16
+            frame, ex + shift * 0.2 - eye_rx * 0.3, eye_y - eye_ry * 0.35, hl, hl, (255, 255, 255), 0.9 * light
         )
+        soft_ellipse(frame, ex, y + h * 0.41, w * 0.09, max(0.7, h * 0.018), brow, 0.9, angle=side * 0.16)
     soft_ellipse(frame, cx + shift * 0.3, y + h * 0.665, w * 0.045, max(0.8, h * 0.022), skin * 0.8, 0.8)
     mouth = mouth_box_for(face_box, turn)
     draw_mouth(frame, mouth, 0.0)

@@ -41,6 +41,7 @@ class AmplitudeLipsync(Backend):
         track: list[Box | None],
         openness: list[float],
         fps: float,
+        **_model_inputs: Any,  # voice samples and face boxes, for backends that read them
     ) -> dict[str, Any]:
         from sparkle_cli.backends.image.faces import draw_mouth
         from sparkle_cli.media.video import VideoWriter, iter_frames, probe
@@ -52,8 +53,13 @@ class AmplitudeLipsync(Backend):
         if len(track) != n or len(openness) != n:
             raise RuntimeError(f"mouth track has {len(track)} boxes and {len(openness)} levels for {n} frames")
         animated = 0
-        with VideoWriter(Path(out_path), fps=fps, width=info.video.width, height=info.video.height,
-                         **{k: v for k, v in self.options.items() if k in {"crf", "preset"}}) as writer:
+        with VideoWriter(
+            Path(out_path),
+            fps=fps,
+            width=info.video.width,
+            height=info.video.height,
+            **{k: v for k, v in self.options.items() if k in {"crf", "preset"}},
+        ) as writer:
             for i, frame in enumerate(iter_frames(clip)):
                 box = track[i]
                 if box is not None and openness[i] > 0.02:

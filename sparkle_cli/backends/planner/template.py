@@ -18,29 +18,194 @@ from sparkle_cli.timeline import words_per_second_estimate
 from sparkle_cli.validation import stable_seed
 
 STOPWORDS = {
-    "a", "an", "the", "two", "three", "and", "or", "on", "in", "at", "of", "to", "before", "after", "with",
-    "by", "for", "from", "under", "over", "while", "as", "when", "into", "their", "his", "her", "they",
-    "one", "night", "day", "morning", "evening", "sunrise", "sunset", "dawn", "dusk", "midnight", "noon",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "i", "we", "it", "this",
+    "a",
+    "an",
+    "the",
+    "two",
+    "three",
+    "and",
+    "or",
+    "on",
+    "in",
+    "at",
+    "of",
+    "to",
+    "before",
+    "after",
+    "with",
+    "by",
+    "for",
+    "from",
+    "under",
+    "over",
+    "while",
+    "as",
+    "when",
+    "into",
+    "their",
+    "his",
+    "her",
+    "they",
+    "one",
+    "night",
+    "day",
+    "morning",
+    "evening",
+    "sunrise",
+    "sunset",
+    "dawn",
+    "dusk",
+    "midnight",
+    "noon",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "i",
+    "we",
+    "it",
+    "this",
 }
 ROLES = [
-    "friend", "detective", "robot", "fox", "owl", "sailor", "chef", "pilot", "sister", "brother", "mother",
-    "father", "daughter", "son", "girl", "boy", "woman", "man", "knight", "wizard", "dragon", "astronaut",
-    "captain", "doctor", "teacher", "student", "stranger", "musician", "painter", "farmer", "thief", "queen",
-    "king", "cat", "dog", "bear", "rabbit", "ghost", "witch", "soldier", "grandmother", "grandfather",
+    "friend",
+    "detective",
+    "robot",
+    "fox",
+    "owl",
+    "sailor",
+    "chef",
+    "pilot",
+    "sister",
+    "brother",
+    "mother",
+    "father",
+    "daughter",
+    "son",
+    "girl",
+    "boy",
+    "woman",
+    "man",
+    "knight",
+    "wizard",
+    "dragon",
+    "astronaut",
+    "captain",
+    "doctor",
+    "teacher",
+    "student",
+    "stranger",
+    "musician",
+    "painter",
+    "farmer",
+    "thief",
+    "queen",
+    "king",
+    "cat",
+    "dog",
+    "bear",
+    "rabbit",
+    "ghost",
+    "witch",
+    "soldier",
+    "grandmother",
+    "grandfather",
 ]
 FEMININE = {"sister", "mother", "daughter", "girl", "woman", "queen", "witch", "grandmother"}
 MASCULINE = {"brother", "father", "son", "boy", "man", "king", "grandfather"}
-COMMON_STARTS = {"rain", "snow", "fog", "wind", "storm", "in", "after", "late", "early", "once", "somewhere",
-                 "friends", "strangers", "lovers", "everyone", "nobody", "someone", "neon", "old", "young", "little"}
-SETTING_NOUNS = ["forest", "woods", "beach", "shore", "ocean", "sea", "lake", "river", "mountain", "hills", "desert",
-                 "city", "street", "alley", "rooftop", "roof", "bridge", "harbor", "station", "train", "cafe", "bar",
-                 "kitchen", "apartment", "office", "studio", "garden", "field", "meadow", "farm", "library", "market",
-                 "castle", "village", "space", "ship", "spaceship", "cave", "island", "park", "school", "room"]
-GENERIC_NAMES = [("Rae", "female"), ("Jonah", "male"), ("Nia", "female"), ("Theo", "male"),
-                 ("Mara", "female"), ("Idris", "male"), ("Lena", "female"), ("Kai", "male")]
-TIME_WORDS = ["sunrise", "dawn", "morning", "noon", "afternoon", "golden hour", "sunset", "dusk", "twilight",
-              "evening", "night", "midnight"]
+COMMON_STARTS = {
+    "rain",
+    "snow",
+    "fog",
+    "wind",
+    "storm",
+    "in",
+    "after",
+    "late",
+    "early",
+    "once",
+    "somewhere",
+    "friends",
+    "strangers",
+    "lovers",
+    "everyone",
+    "nobody",
+    "someone",
+    "neon",
+    "old",
+    "young",
+    "little",
+}
+SETTING_NOUNS = [
+    "forest",
+    "woods",
+    "beach",
+    "shore",
+    "ocean",
+    "sea",
+    "lake",
+    "river",
+    "mountain",
+    "hills",
+    "desert",
+    "city",
+    "street",
+    "alley",
+    "rooftop",
+    "roof",
+    "bridge",
+    "harbor",
+    "station",
+    "train",
+    "cafe",
+    "bar",
+    "kitchen",
+    "apartment",
+    "office",
+    "studio",
+    "garden",
+    "field",
+    "meadow",
+    "farm",
+    "library",
+    "market",
+    "castle",
+    "village",
+    "space",
+    "ship",
+    "spaceship",
+    "cave",
+    "island",
+    "park",
+    "school",
+    "room",
+]
+GENERIC_NAMES = [
+    ("Rae", "female"),
+    ("Jonah", "male"),
+    ("Nia", "female"),
+    ("Theo", "male"),
+    ("Mara", "female"),
+    ("Idris", "male"),
+    ("Lena", "female"),
+    ("Kai", "male"),
+]
+TIME_WORDS = [
+    "sunrise",
+    "dawn",
+    "morning",
+    "noon",
+    "afternoon",
+    "golden hour",
+    "sunset",
+    "dusk",
+    "twilight",
+    "evening",
+    "night",
+    "midnight",
+]
 WEATHER_WORDS = ["rain", "storm", "snow", "fog", "mist", "clouds", "wind", "drizzle", "clear sky"]
 
 MOODS: dict[str, dict[str, Any]] = {
@@ -48,7 +213,11 @@ MOODS: dict[str, dict[str, Any]] = {
         "keys": ["reconcile", "apolog", "forgive", "make up", "mend", "sorry"],
         "style": ("confessional", "calm"),
         "lines": [
-            ["I kept thinking about what I said to you.", "I was scared of losing us.", "I should have called you back."],
+            [
+                "I kept thinking about what I said to you.",
+                "I was scared of losing us.",
+                "I should have called you back.",
+            ],
             ["You never had to be.", "I was angry, but I missed you more.", "We both said things we didn't mean."],
             ["Can we start again from here?", "I'm glad you came up tonight.", "Stay until the sun comes up?"],
             ["Yes. Right here is a good place to start.", "I'm not going anywhere.", "Let's watch it together."],
@@ -65,7 +234,19 @@ MOODS: dict[str, dict[str, Any]] = {
         ],
     },
     "discovery": {
-        "keys": ["discover", "find", "found", "explore", "uncover", "map", "treasure", "secret", "mystery"],
+        "keys": [
+            "discover",
+            "find",
+            "found",
+            "explore",
+            "uncover",
+            "map",
+            "treasure",
+            "secret",
+            "mystery",
+            "search",
+            "lost",
+        ],
         "style": ("curious", "excited"),
         "lines": [
             ["Do you see that light over there?", "Wait, look at this.", "This wasn't on any map."],
@@ -163,12 +344,53 @@ def _mood(prompt: str) -> str:
     return "conversation"
 
 
-PLACE_RE = re.compile(r"\b(?:on|in|at|inside|across|under|near|by|through)\s+(?:a|an|the)\s+((?:[a-z-]+\s+){0,2}[a-z-]+)")
-VERBS = {"reconcile", "argue", "fight", "meet", "talk", "dance", "discover", "find", "escape", "run", "hide",
-         "celebrate", "wait", "sit", "stand", "walk", "look", "share", "say", "plan", "search", "watch", "learn",
-         "confront", "explore", "sing", "cook", "chase", "rescue", "remember", "decide", "make", "say", "is", "are"}
-MOOD_TITLES = {"reconcile": "Reconciliation", "conflict": "The Confrontation", "discovery": "The Discovery",
-               "tension": "The Escape", "joy": "The Celebration", "conversation": "A Conversation"}
+PLACE_RE = re.compile(
+    r"\b(?:on|in|at|inside|across|under|near|by|through)\s+(?:a|an|the)\s+((?:[a-z-]+\s+){0,2}[a-z-]+)"
+)
+VERBS = {
+    "reconcile",
+    "argue",
+    "fight",
+    "meet",
+    "talk",
+    "dance",
+    "discover",
+    "find",
+    "escape",
+    "run",
+    "hide",
+    "celebrate",
+    "wait",
+    "sit",
+    "stand",
+    "walk",
+    "look",
+    "share",
+    "say",
+    "plan",
+    "search",
+    "watch",
+    "learn",
+    "confront",
+    "explore",
+    "sing",
+    "cook",
+    "chase",
+    "rescue",
+    "remember",
+    "decide",
+    "make",
+    "is",
+    "are",
+}
+MOOD_TITLES = {
+    "reconcile": "Reconciliation",
+    "conflict": "The Confrontation",
+    "discovery": "The Discovery",
+    "tension": "The Escape",
+    "joy": "The Celebration",
+    "conversation": "A Conversation",
+}
 
 
 def _scene_words(prompt: str) -> tuple[str, str, str]:
@@ -221,7 +443,9 @@ class TemplatePlanner(Backend):
                 "style": voice_styles[i % len(voice_styles)],
                 "language": "en-US",
                 "gender": gender,
-                "pitch": 62 - 14 * (i % 2) + rng.randint(-4, 4) if gender == "female" else 40 - 6 * (i % 2) + rng.randint(-4, 4),
+                "pitch": 62 - 14 * (i % 2) + rng.randint(-4, 4)
+                if gender == "female"
+                else 40 - 6 * (i % 2) + rng.randint(-4, 4),
                 "rate": 160 + rng.randint(-12, 12),
             }
 
@@ -255,8 +479,15 @@ class TemplatePlanner(Backend):
             start = cursor + lead
             for who, text in lines:
                 est = words_per_second_estimate(text)
-                timeline.append({"type": "dialogue", "character_id": who["id"], "text": text,
-                                 "start_time_sec": round(start, 2), "duration_sec": est})
+                timeline.append(
+                    {
+                        "type": "dialogue",
+                        "character_id": who["id"],
+                        "text": text,
+                        "start_time_sec": round(start, 2),
+                        "duration_sec": est,
+                    }
+                )
                 start += est + 0.5
             needed = (start - cursor) + 0.6 if lines else 0.0
             duration = round(max(needed, 4.0 if role == "establishing" else 5.0), 2)
@@ -281,8 +512,16 @@ class TemplatePlanner(Backend):
             "metadata": {"planner": "template", "seed": seed, "mood": mood, "prompt": prompt, "shot_count": shots_n},
         }
 
-    def _shot(self, i: int, role: str, duration: float, place: str, ambience: str,
-              speaker: dict[str, Any], listener: dict[str, Any]) -> dict[str, Any]:
+    def _shot(
+        self,
+        i: int,
+        role: str,
+        duration: float,
+        place: str,
+        ambience: str,
+        speaker: dict[str, Any],
+        listener: dict[str, Any],
+    ) -> dict[str, Any]:
         setting = place[0].upper() + place[1:] + (f", {ambience}" if ambience else "")
         if role == "establishing":
             visual = f"Wide establishing view of {place}" + (f" at {ambience}" if ambience else "")
@@ -292,7 +531,11 @@ class TemplatePlanner(Backend):
             motion, talking = "Slow pull back to a wide view", False
         else:
             visual = f"Close-up on {speaker['name']} speaking to {listener['name']}"
-            motion = ["Gentle push-in on the speaker", "Handheld push-in, slight sway", "Slow pan right across the face"][i % 3]
+            motion = [
+                "Gentle push-in on the speaker",
+                "Handheld push-in, slight sway",
+                "Slow pan right across the face",
+            ][i % 3]
             talking = True
         return {
             "id": f"shot_{i + 1:03d}",
@@ -305,8 +548,16 @@ class TemplatePlanner(Backend):
             "is_talking_closeup": talking,
         }
 
-    def _keyframes(self, roles: list[str], speakers: list[dict[str, Any]], place: str, ambience: str,
-                   a: dict[str, Any], b: dict[str, Any], seed: int) -> list[dict[str, Any]]:
+    def _keyframes(
+        self,
+        roles: list[str],
+        speakers: list[dict[str, Any]],
+        place: str,
+        ambience: str,
+        a: dict[str, Any],
+        b: dict[str, Any],
+        seed: int,
+    ) -> list[dict[str, Any]]:
         """Keyframe i ends shot i-1 and starts shot i; its picture serves both."""
         tail = f", {ambience}" if ambience else ""
         prompts = []
@@ -317,14 +568,14 @@ class TemplatePlanner(Backend):
                 text = f"Wide view of {place}{tail}, no one in focus yet"
             elif after == "talk":
                 other = b if speakers[i] is a else a
-                text = f"Close-up of {speakers[i]['name']} on {place}{tail}, turning to {other['name']}"
+                text = f"Close-up of {speakers[i]['name']} {_at(place)} {place}{tail}, turning to {other['name']}"
             elif before == "talk" and after is None:
                 other = b if speakers[i - 1] is a else a
-                text = f"Close-up of {speakers[i - 1]['name']} on {place}{tail}, listening as {other['name']} answers"
+                text = f"Close-up of {speakers[i - 1]['name']} {_at(place)} {place}{tail}, listening as {other['name']} answers"
             elif after is None:
                 text = f"Wide view of {place}{tail}, {a['name']} and {b['name']} small in the frame"
             else:
-                text = f"{a['name']} and {b['name']} together on {place}{tail}"
+                text = f"{a['name']} and {b['name']} together {_at(place)} {place}{tail}"
             prompts.append({"id": f"frame_{i:03d}", "prompt": text, "metadata": {"seed": stable_seed(seed, i)}})
         return prompts
 
@@ -332,7 +583,33 @@ class TemplatePlanner(Backend):
 def _title_from(place: str, mood: str) -> str:
     if place.startswith("the place"):
         return MOOD_TITLES[mood]
-    return f"{MOOD_TITLES[mood]} on {place.title().replace('The ', 'the ', 1)}"
+    return f"{MOOD_TITLES[mood]} {_at(place)} {place.title().replace('The ', 'the ', 1)}"
+
+
+ON_PLACES = {
+    "rooftop",
+    "roof",
+    "bridge",
+    "beach",
+    "shore",
+    "street",
+    "field",
+    "meadow",
+    "ship",
+    "island",
+    "train",
+    "stage",
+    "platform",
+    "deck",
+    "hill",
+    "hills",
+    "mountain",
+}
+
+
+def _at(place: str) -> str:
+    """'on the rooftop' but 'in the forest'."""
+    return "on" if place.split()[-1] in ON_PLACES else "in"
 
 
 def _with_silences(lines: list[dict[str, Any]], total: float) -> list[dict[str, Any]]:
@@ -341,8 +618,13 @@ def _with_silences(lines: list[dict[str, Any]], total: float) -> list[dict[str, 
     cursor = 0.0
     for line in lines:
         if line["start_time_sec"] - cursor > 0.01:
-            out.append({"type": "silence", "start_time_sec": round(cursor, 2),
-                        "duration_sec": round(line["start_time_sec"] - cursor, 2)})
+            out.append(
+                {
+                    "type": "silence",
+                    "start_time_sec": round(cursor, 2),
+                    "duration_sec": round(line["start_time_sec"] - cursor, 2),
+                }
+            )
         out.append(line)
         cursor = line["start_time_sec"] + line["duration_sec"]
     if total - cursor > 0.01:

@@ -39,7 +39,7 @@ def thumbnail(frame: Any, size: tuple[int, int] = (32, 18)) -> list[float]:
     import numpy as np
     from PIL import Image
 
-    gray = Image.fromarray(frame).convert("L").resize(size, Image.BILINEAR)
+    gray = Image.fromarray(frame).convert("L").resize(size, Image.Resampling.BILINEAR)
     return [float(v) for v in np.asarray(gray).ravel()]
 
 
@@ -70,7 +70,8 @@ class HeuristicQA(Backend):
         checks["frame_count"] = check(
             PASSED if abs(frames - expected_frames) <= tolerance else FAILED,
             f"{frames} frames, planned {expected_frames}",
-            value=frames, expected=expected_frames,
+            value=frames,
+            expected=expected_frames,
         )
         black, moving, pairs = 0, 0, 0
         first = last = previous = None
@@ -91,7 +92,8 @@ class HeuristicQA(Backend):
             return {**summarize(checks), "signatures": {}}
         checks["black_frames"] = check(
             PASSED if black <= policy["max_black_frames"] else FAILED,
-            f"{black} black frame(s) (mean luma < {policy['black_luma']})", value=black,
+            f"{black} black frame(s) (mean luma < {policy['black_luma']})",
+            value=black,
         )
         spread = float(np.abs(first.astype(np.int16) - last.astype(np.int16)).mean())
         moving_fraction = moving / pairs if pairs else 1.0
@@ -99,7 +101,8 @@ class HeuristicQA(Backend):
         checks["frozen"] = check(
             FAILED if frozen else PASSED,
             f"first-to-last change {spread:.2f}, {moving_fraction:.0%} of frame pairs move",
-            first_last_diff=round(spread, 3), moving_fraction=round(moving_fraction, 3),
+            first_last_diff=round(spread, 3),
+            moving_fraction=round(moving_fraction, 3),
         )
         for name, frame, image in (("continuity_start", first, start_image), ("continuity_end", last, end_image)):
             with Image.open(image) as im:
@@ -129,13 +132,17 @@ class HeuristicQA(Backend):
             f"video {v.codec if v else 'missing'} {v.pix_fmt if v else ''}, audio {a.codec if a else 'missing'}",
         )
         faststart = moov_before_mdat(video)
-        checks["faststart"] = check(PASSED if faststart else FAILED, "moov atom before mdat" if faststart else "moov atom after mdat")
+        checks["faststart"] = check(
+            PASSED if faststart else FAILED, "moov atom before mdat" if faststart else "moov atom after mdat"
+        )
         if v is None or a is None:
             return {**summarize(checks), "measurements": {}}
         expected = timeline["total_frames"] / fps
         checks["duration"] = check(
             PASSED if abs(v.duration_s - expected) <= frame_s + 1e-6 else FAILED,
-            f"video {v.duration_s:.3f} s, plan after revisions {expected:.3f} s", value=v.duration_s, expected=expected,
+            f"video {v.duration_s:.3f} s, plan after revisions {expected:.3f} s",
+            value=v.duration_s,
+            expected=expected,
         )
         sync = abs(a.duration_s - v.duration_s)
         checks["av_sync"] = check(
@@ -147,7 +154,8 @@ class HeuristicQA(Backend):
         clipped = audio_mod.clipped_samples(samples)
         checks["clipping"] = check(
             PASSED if clipped <= policy["max_clipped_samples"] else FAILED,
-            f"{clipped} clipped sample(s), peak {audio_mod.peak_dbfs(samples):.1f} dBFS", value=clipped,
+            f"{clipped} clipped sample(s), peak {audio_mod.peak_dbfs(samples):.1f} dBFS",
+            value=clipped,
         )
         loudness = audio_mod.measure_loudness(video)
         lufs = loudness.get("integrated_lufs")
@@ -156,10 +164,17 @@ class HeuristicQA(Backend):
         windows = []
         for line in timeline.get("lines", []):
             start, end = line["start_time_actual_s"], line["end_time_actual_s"]
-            segment = samples[int(start * rate): int(end * rate)]
+            segment = samples[int(start * rate) : int(end * rate)]
             level = audio_mod.rms_dbfs(segment) if len(segment) else float("-inf")
-            windows.append({"line_id": line["line_id"], "start_s": start, "end_s": end, "rms_dbfs": round(level, 2),
-                            "speech": level >= policy["speech_min_dbfs"]})
+            windows.append(
+                {
+                    "line_id": line["line_id"],
+                    "start_s": start,
+                    "end_s": end,
+                    "rms_dbfs": round(level, 2),
+                    "speech": level >= policy["speech_min_dbfs"],
+                }
+            )
         silent = [w["line_id"] for w in windows if not w["speech"]]
         checks["speech_present"] = check(
             FAILED if silent else PASSED,
@@ -167,17 +182,26 @@ class HeuristicQA(Backend):
             + (f"; silent: {', '.join(silent)}" if silent else ""),
             windows=windows,
         )
-        black = [i for i, frame in enumerate(iter_frames(video, size=(160, 90))) if mean_luma(frame) < policy["black_luma"]]
+        black = [
+            i for i, frame in enumerate(iter_frames(video, size=(160, 90))) if mean_luma(frame) < policy["black_luma"]
+        ]
         checks["black_frames"] = check(
             PASSED if len(black) <= policy["max_black_frames"] else FAILED,
-            f"{len(black)} black frame(s)", frames=black[:50],
+            f"{len(black)} black frame(s)",
+            frames=black[:50],
         )
         for name in (*VISION_CHECKS, "lipsync_accuracy"):
             checks[name] = not_evaluated(name)
         measurements = {
-            "video_duration_s": v.duration_s, "audio_duration_s": a.duration_s, "frames": v.frames,
-            "width": v.width, "height": v.height, "fps": v.fps, "integrated_lufs": lufs,
-            "true_peak_dbfs": loudness.get("true_peak_dbfs"), "sample_rate": rate,
+            "video_duration_s": v.duration_s,
+            "audio_duration_s": a.duration_s,
+            "frames": v.frames,
+            "width": v.width,
+            "height": v.height,
+            "fps": v.fps,
+            "integrated_lufs": lufs,
+            "true_peak_dbfs": loudness.get("true_peak_dbfs"),
+            "sample_rate": rate,
         }
         return {**summarize(checks), "measurements": measurements}
 
@@ -194,7 +218,11 @@ def read_audio(path: str | Path) -> tuple[Any, int]:
         for frame in container.decode(stream):
             data = frame.to_ndarray().astype(np.float32)
             if data.ndim == 2:
-                data = data.mean(axis=0) if frame.format.is_planar else data.reshape(-1, frame.layout.nb_channels).mean(axis=1)
+                data = (
+                    data.mean(axis=0)
+                    if frame.format.is_planar
+                    else data.reshape(-1, frame.layout.nb_channels).mean(axis=1)
+                )
             chunks.append(data)
     samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
     return samples, rate

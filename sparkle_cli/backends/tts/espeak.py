@@ -220,6 +220,10 @@ def _unload(lib: ctypes.CDLL) -> None:
         close(lib._handle)
 
 
+RAND_SEED = 20251129
+_LIBC = ctypes.CDLL(None)
+
+
 @contextlib.contextmanager
 def _engine() -> Iterator[ctypes.CDLL]:
     """A freshly loaded, initialised libespeak-ng; call with _LOCK held."""
@@ -239,6 +243,10 @@ def _engine() -> Iterator[ctypes.CDLL]:
                 f"reinstall it: {INSTALL_HINT}"
             )
         lib.espeak_SetSynthCallback(_CALLBACK)
+        # Voice variants with breath noise draw from libc's rand(), whose state is shared with
+        # the rest of the process; reseeding both generators makes every line repeatable.
+        lib.espeak_ng_SetRandSeed(ctypes.c_long(RAND_SEED))
+        _LIBC.srand(RAND_SEED)
         try:
             yield lib
         finally:

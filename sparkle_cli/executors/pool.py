@@ -1,0 +1,219 @@
+"""The local executor with workers: CPU items in a pool of N processes, model items one per GPU.
+
+Workers are started through a forkserver (never forked from the threaded driver) and keep
+their backends between items; a backend is closed in a worker once its stage has ended.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from sparkle_cli import executor as ex
+from sparkle_cli.executor import Executor, Outcome, Task
+
+#: How often one item is started again after its worker process died under it.
+MAX_LOST = 2
+
+# --- in the worker process ---------------------------------------------------------------
+
+_stage_keys: dict[str, set[str]] = {}
+
+
+def _pin_gpu(index: int) -> None:
+    os.environ["CUDA_VISIBLE_DEVICES"] = str(index)
+
+
+def run_in_worker(task: Task, active: frozenset[str], worker: str) -> Outcome:
+    """Close the backends of stages that have ended, then run the task."""
+    for stage_id in [s for s in _stage_keys if s not in active]:
+        ex.close_backends(_stage_keys.pop(stage_id))
+    before = ex.loaded_keys()
+    outcome = ex.execute(task)
+    _stage_keys.setdefault(task.stage_id, set()).update(ex.loaded_keys() - before)
+    outcome.worker = f"{worker} (pid {os.getpid()})"
+    return outcome
+
+
+# --- in the driver -------------------------------------------------------------------------
+
+
+def gpu_count() -> int:
+    """GPUs this machine offers, without importing torch: CUDA_VISIBLE_DEVICES, else nvidia-smi."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return len([d for d in visible.split(",") if d.strip() and d.strip() != "-1"])
+    smi = shutil.which("nvidia-smi")
+    if not smi:
+        return 0
+    try:
+        out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return 0
+    return sum(1 for line in out.splitlines() if line.startswith("GPU "))
+
+
+class PoolExecutor(Executor):
+    """At most `workers` CPU items and one item per GPU in flight, pulled lazily from each stage."""
+
+    name = "local"
+
+    def __init__(self, workers: int, gpus: int | None = None) -> None:
+        super().__init__()
+        self.slots = workers
+        self._gpus = gpus
+        self._mp = multiprocessing.get_context("forkserver")
+        self._mp.set_forkserver_preload(["sparkle_cli.executor", "numpy", "av", "PIL.Image"])
+        self._lock = threading.Lock()
+        self._active: set[str] = set()
+        self._cpu_slots: queue.Queue[str] = queue.Queue()
+        for i in range(workers):
+            self._cpu_slots.put(f"local-{i + 1}")
+        self._gpu_slots: queue.Queue[str] = queue.Queue()
+        self._pools: dict[str, ProcessPoolExecutor] = {}
+        self._aborted = False
+
+    # --- lanes -------------------------------------------------------------------------
+    def _gpu_total(self) -> int:
+        if self._gpus is None:
+            self._gpus = gpu_count()
+            for i in range(self._gpus):
+                self._gpu_slots.put(f"gpu-{i}")
+        return self._gpus
+
+    def _lane(self, slot: str) -> str:
+        return slot if slot.startswith("gpu-") else "cpu"
+
+    def _pool(self, lane: str) -> ProcessPoolExecutor:
+        with self._lock:
+            pool = self._pools.get(lane)
+            if pool is None:
+                if lane == "cpu":
+                    pool = ProcessPoolExecutor(self.slots, mp_context=self._mp)
+                else:
+                    pool = ProcessPoolExecutor(
+                        1, mp_context=self._mp, initializer=_pin_gpu, initargs=(int(lane.split("-")[1]),)
+                    )
+                self._pools[lane] = pool
+            return pool
+
+    def _replace_pool(self, lane: str, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pools.get(lane) is broken:
+                del self._pools[lane]
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def _slots_for(self, task: Task) -> queue.Queue[str]:
+        return self._gpu_slots if ex.holds_model(task.backend) and self._gpu_total() > 0 else self._cpu_slots
+
+    def _submit(self, task: Task, slot: str) -> tuple[Future[Outcome], ProcessPoolExecutor]:
+        lane = self._lane(slot)
+        with self._lock:
+            active = frozenset(self._active)
+        for _ in range(2):
+            pool = self._pool(lane)
+            try:
+                return pool.submit(run_in_worker, task, active, slot), pool
+            except BrokenProcessPool:
+                self._replace_pool(lane, pool)
+        raise RuntimeError(f"the {lane} worker pool cannot start")
+
+    # --- the interface -------------------------------------------------------------------
+    def begin_stage(self, stage_id: str) -> None:
+        with self._lock:
+            self._active.add(stage_id)
+
+    def end_stage(self, stage_id: str | None = None) -> None:
+        with self._lock:
+            if stage_id is None:
+                self._active.clear()
+            else:
+                self._active.discard(stage_id)
+
+    def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
+        source = iter(tasks)
+        pending: dict[Future[Outcome], tuple[Task, str, ProcessPoolExecutor]] = {}
+        lost: dict[str, int] = {}
+        held: Task | None = None  # pulled, waiting for a free slot
+        stop: BaseException | None = None
+        try:
+            while True:
+                while stop is None and len(pending) < self.slots:
+                    if held is None:
+                        try:
+                            held = next(source)
+                        except StopIteration:
+                            break
+                        except Exception as exc:  # a stop request: finish what is in flight first
+                            stop = exc
+                            break
+                    slots = self._slots_for(held)
+                    try:
+                        slot = slots.get(block=not pending, timeout=0.2)
+                    except queue.Empty:
+                        break
+                    future, pool = self._submit(held, slot)
+                    pending[future] = (held, slot, pool)
+                    self.notify("start", held, slot)
+                    held = None
+                if not pending:
+                    if held is None:
+                        break
+                    continue
+                done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                if self._aborted:
+                    raise KeyboardInterrupt
+                for future in done:
+                    task, slot, pool = pending.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool as exc:
+                        # A worker died (killed, out of memory): every item of that pool comes back here.
+                        self._replace_pool(self._lane(slot), pool)
+                        lost[task.item_id] = lost.get(task.item_id, 0) + 1
+                        reason = f"worker process lost: {exc}"
+                        if lost[task.item_id] <= MAX_LOST:
+                            self.notify("retried", task, slot, reason)
+                            future, pool = self._submit(task, slot)
+                            pending[future] = (task, slot, pool)
+                            continue
+                        outcome = Outcome(task, error=f"{reason} ({lost[task.item_id]} times)", worker=slot)
+                    outcome.lost = lost.get(task.item_id, 0)
+                    self._slots_for(task).put(slot)
+                    self.notify("done", task, slot)
+                    yield outcome
+            if stop is not None:
+                raise stop
+        finally:
+            for future, (task, slot, _) in pending.items():
+                future.cancel()
+                self._slots_for(task).put(slot)
+                self.notify("done", task, slot)
+
+    def abort(self) -> None:
+        self._aborted = True
+        with self._lock:
+            pools = list(self._pools.values())
+            self._pools.clear()
+        for pool in pools:
+            processes: dict[Any, Any] = getattr(pool, "_processes", None) or {}
+            for process in list(processes.values()):
+                process.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        self.end_stage()
+        self._aborted = False
+        with self._lock:
+            pools = list(self._pools.values())
+            self._pools.clear()
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)

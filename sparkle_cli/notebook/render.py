@@ -1,0 +1,212 @@
+"""HTML for the control panel's read-only views: pure functions of the CLI's JSON answers,
+so the panel stays thin and these can be checked without widgets."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+BADGE_COLOURS = {
+    "succeeded": "#1e8e3e",
+    "passed": "#1e8e3e",
+    "ok": "#1e8e3e",
+    "running": "#1a73e8",
+    "paused": "#e37400",
+    "skipped": "#5f6368",
+    "pending": "#9aa0a6",
+    "info": "#5f6368",
+    "stopped": "#a142f4",
+    "failed": "#d93025",
+    "error": "#d93025",
+    "warn": "#e37400",
+    "not_evaluated": "#9aa0a6",
+}
+BANNER_COLOURS = {"error": ("#fce8e6", "#d93025"), "warn": ("#fef7e0", "#e37400"), "info": ("#e8f0fe", "#1a73e8")}
+
+
+def badge(status: str | None, text: str | None = None) -> str:
+    label = text or status or "-"
+    colour = BADGE_COLOURS.get(status or "", "#9aa0a6")
+    return (
+        f'<span style="background:{colour};color:white;border-radius:8px;padding:1px 7px;'
+        f'font-size:85%;white-space:nowrap">{escape(label)}</span>'
+    )
+
+
+def banner(kind: str, text: str) -> str:
+    """A coloured box; each line of text is its own line."""
+    background, border = BANNER_COLOURS.get(kind, BANNER_COLOURS["info"])
+    body = "<br>".join(escape(line) for line in text.splitlines())
+    return (
+        f'<div style="background:{background};border-left:5px solid {border};padding:6px 10px;'
+        f'margin:4px 0;color:#202124">{body}</div>'
+    )
+
+
+def clock(iso: str | None) -> str:
+    """The time of day of an ISO timestamp: the date is the same for every row of a run."""
+    if not iso:
+        return ""
+    return iso.split("T", 1)[-1][:8]
+
+
+def seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f} s"
+
+
+def plan_summary(plan: dict[str, Any]) -> dict[str, Any]:
+    """Title, shots, keyframes, dialogue lines and total length of a plan (envelope or bare)."""
+    body = plan.get("validated_plan", plan)
+    shots = body.get("shots") or []
+    return {
+        "title": body.get("title") or "(untitled)",
+        "shots": len(shots),
+        "keyframes": len(body.get("base_images") or []),
+        "dialogue_lines": sum(1 for e in body.get("dialogue_timeline") or [] if e.get("type") == "dialogue"),
+        "total_s": round(sum(float(s.get("duration_sec") or 0) for s in shots), 2),
+        "video_model": ((body.get("render_profile") or {}).get("video") or {}).get("model_id"),
+    }
+
+
+def plan_summary_html(summary: dict[str, Any]) -> str:
+    rows = [
+        ("Title", summary["title"]),
+        ("Shots", summary["shots"]),
+        ("Keyframes", summary["keyframes"]),
+        ("Dialogue lines", summary["dialogue_lines"]),
+        ("Total length", f"{summary['total_s']:.1f} s"),
+        ("Video model", summary.get("video_model") or "-"),
+    ]
+    cells = "".join(
+        f"<tr><th style='text-align:left;padding-right:12px'>{k}</th><td>{escape(str(v))}</td></tr>" for k, v in rows
+    )
+    return f"<table>{cells}</table>"
+
+
+def stage_table_html(status: dict[str, Any], stage_ids: list[str]) -> str:
+    """One row per stage: badge, items, start and end times, duration."""
+    stages = status.get("stages") or {}
+    head = "".join(
+        f"<th style='text-align:left;padding:2px 10px 2px 0'>{h}</th>"
+        for h in ("stage", "status", "made", "skipped", "failed", "started", "finished", "duration")
+    )
+    rows = []
+    for stage_id in stage_ids or list(stages):
+        info = stages.get(stage_id) or {}
+        items = info.get("items") or {}
+        state = info.get("status") or "pending"
+        if stage_id == status.get("current_stage") and status.get("status") in {"running", "paused"}:
+            state = status["status"]
+        total = items.get("total")
+        made = f"{items.get('rendered', 0)}/{total}" if total is not None else ""
+        cells = [
+            f"<code>{escape(stage_id)}</code>",
+            badge(state, "pass" if state == "succeeded" else "fail" if state == "failed" else state),
+            made,
+            str(items.get("skipped", "")),
+            str(items.get("failed", "")),
+            clock(info.get("started_at")),
+            clock(info.get("completed_at")),
+            seconds(info.get("duration_s")),
+        ]
+        rows.append("<tr>" + "".join(f"<td style='padding:2px 10px 2px 0'>{c}</td>" for c in cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def status_line_html(status: dict[str, Any]) -> str:
+    qa = status.get("qa") or {}
+    parts = [
+        badge(status.get("status")),
+        f"<b>{escape(str(status.get('title') or status.get('run_id') or ''))}</b>",
+        f"stage <code>{escape(str(status.get('current_stage') or '-'))}</code>",
+        f"{float(status.get('progress') or 0):.0%}",
+        f"QA {'skipped' if qa.get('skipped') else escape(str(qa.get('mode') or 'full'))}",
+    ]
+    if status.get("in_flight_by_worker"):
+        flying = ", ".join(i for items in status["in_flight_by_worker"].values() for i in items)
+        parts.append(f"in flight: {escape(flying)}")
+    return " &nbsp; ".join(parts)
+
+
+def log_lines(records: list[dict[str, Any]], limit: int = 60) -> str:
+    """The step log, newest last, one record a line."""
+    lines = []
+    for record in records[-limit:]:
+        when = clock(record.get("completed_at") or record.get("started_at"))
+        what = record.get("stage") or ""
+        if record.get("item"):
+            what += f"/{record['item']}"
+        line = f"{when} {what:<34} {record.get('status') or '':<9}"
+        if record.get("duration_s"):
+            line += f" {record['duration_s']:.2f}s"
+        if record.get("backend"):
+            line += f" [{record['backend']}]"
+        detail = record.get("error") or record.get("reason")
+        if detail:
+            line += f"  {detail}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def log_html(records: list[dict[str, Any]], limit: int = 60) -> str:
+    return (
+        "<pre style='max-height:240px;overflow:auto;font-size:85%;background:#f8f9fa;padding:6px;margin:0'>"
+        f"{escape(log_lines(records, limit))}</pre>"
+    )
+
+
+def qa_badge(summary: dict[str, Any] | None) -> str:
+    if not summary:
+        return ""
+    if summary.get("qa_skipped"):
+        return badge("warn", "QA skipped")
+    state = summary.get("status") or ("failed" if summary.get("failed") else "passed")
+    return badge(state, f"QA {state}: {summary.get('passed', 0)} passed, {summary.get('failed', 0)} failed")
+
+
+def dry_run_html(payload: dict[str, Any]) -> str:
+    head = "".join(
+        f"<th style='text-align:left;padding-right:12px'>{h}</th>" for h in ("stage", "render", "skip", "est.", "why")
+    )
+    rows = []
+    for stage in payload.get("stages") or []:
+        reasons = sorted(
+            {f"{i['item_id']}: {i['reason']}" for i in stage.get("items") or [] if i.get("action") == "render"}
+        )
+        note = "; ".join(reasons[:4]) + (" ..." if len(reasons) > 4 else "")
+        if stage.get("pending"):
+            note = f"{note} ({stage['pending']})" if note else stage["pending"]
+        render = "all" if stage.get("pending") else str(stage.get("render_count", 0))
+        cells = [f"<code>{escape(stage['stage_id'])}</code>", render, str(stage.get("skip_count", 0)),
+                 f"{stage.get('estimate_s', 0):.1f} s", escape(note)]  # fmt: skip
+        rows.append("<tr>" + "".join(f"<td style='padding-right:12px'>{c}</td>" for c in cells) + "</tr>")
+    return f"<b>Dry run: nothing was rendered</b><table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def doctor_html(payload: dict[str, Any]) -> str:
+    """The machine check: every check with its state, detail and fix."""
+    rows = []
+    for check in payload.get("checks") or []:
+        fix = f"<br><i>fix: {escape(check['fix'])}</i>" if check.get("fix") and check.get("status") != "ok" else ""
+        rows.append(
+            f"<tr><td style='padding-right:10px'>{badge(check.get('status'))}</td>"
+            f"<td style='padding-right:10px'><b>{escape(check.get('name', ''))}</b></td>"
+            f"<td>{escape(str(check.get('detail', '')))}{fix}</td></tr>"
+        )
+    verdict = badge("ok", "ready") if payload.get("ok") else badge("error", "needs attention")
+    return f"<div>{verdict}</div><table>{''.join(rows)}</table>"
+
+
+def artifact_line(artifact: dict[str, Any]) -> str:
+    size = artifact.get("size_bytes") or 0
+    extra = []
+    if artifact.get("duration_s"):
+        extra.append(f"{artifact['duration_s']:.1f} s")
+    if artifact.get("resolution_px"):
+        extra.append(str(artifact["resolution_px"]))
+    extra.append(f"{size / 1024:.0f} KiB")
+    label = f" {escape(artifact['label'])}" if artifact.get("label") else ""
+    return (
+        f"<code>{escape(artifact['artifact_type'])}</code> {escape(str(artifact.get('local_path', '')).rsplit('/', 1)[-1])}"
+        f"<span style='color:#5f6368'>{label} ({', '.join(extra)})</span>"
+    )

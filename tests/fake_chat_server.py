@@ -1,0 +1,88 @@
+"""A small OpenAI-compatible chat-completions server for tests, run as its own process.
+
+    python fake_chat_server.py SCRIPT.json LOG.jsonl
+
+SCRIPT is a list of answers given in order (the last one repeats): {"content": str} for a
+normal answer, {"status": 500} for an error, {"delay": seconds} to answer late. With
+{"reject_json_schema": true} at the script's top (an object {"answers": [...], ...}),
+requests asking for `json_schema` output get HTTP 400, as servers without it answer.
+Every request is appended to LOG. The chosen port is printed on the first line of stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+def main() -> None:
+    script = json.loads(Path(sys.argv[1]).read_text())
+    log = Path(sys.argv[2])
+    if isinstance(script, list):
+        script = {"answers": script}
+    answers = script["answers"]
+    lock = threading.Lock()
+    state = {"next": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:  # keep the test output clean
+            pass
+
+        def _send(self, status: int, payload: object) -> None:
+            body = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            if self.path.endswith("/models"):
+                self._send(200, {"object": "list", "data": [{"id": "tiny-planner", "object": "model"}]})
+            else:
+                self._send(404, {"error": {"message": "not found"}})
+
+        def do_POST(self) -> None:
+            request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            with lock, log.open("a") as fh:
+                fh.write(
+                    json.dumps({"path": self.path, "auth": self.headers.get("Authorization"), "body": request}) + "\n"
+                )
+            if not self.path.endswith("/chat/completions"):
+                self._send(404, {"error": {"message": "not found"}})
+                return
+            fmt = (request.get("response_format") or {}).get("type")
+            if script.get("reject_json_schema") and fmt == "json_schema":
+                self._send(400, {"error": {"message": "response_format json_schema is not supported"}})
+                return
+            with lock:
+                answer = answers[min(state["next"], len(answers) - 1)]
+                state["next"] += 1
+            time.sleep(float(answer.get("delay", 0)))
+            if answer.get("status", 200) != 200:
+                self._send(int(answer["status"]), {"error": {"message": "scripted failure"}})
+                return
+            message = {"role": "assistant", "content": answer.get("content", "")}
+            self._send(
+                200,
+                {
+                    "id": "chatcmpl-test",
+                    "object": "chat.completion",
+                    "model": request.get("model"),
+                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                },
+            )
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

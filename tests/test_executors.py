@@ -1,0 +1,213 @@
+"""Executors: 2 local workers and Ray make the same movie as one process; a lost Ray worker costs one item."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sparkle_cli.engine import Engine, Observer, ProduceOptions
+from sparkle_cli.executor import Executor, SerialExecutor
+from sparkle_cli.executors.pool import PoolExecutor
+from sparkle_cli.media.video import probe
+from sparkle_cli.rundir import RunDir
+
+from .conftest import SAMPLE_PLAN, write_json
+
+RUN_ID = "movie"
+
+
+@pytest.fixture(scope="module")
+def plan_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample plan with plain language voices: espeak-ng's +variant voices are not byte-repeatable
+    between processes, which would hide what these tests compare."""
+    data = json.loads(SAMPLE_PLAN.read_text())
+    plan = data.get("validated_plan", data)
+    for character in plan["characters"]:
+        character["voice_profile"]["voice"] = "en-us"
+    return write_json(tmp_path_factory.mktemp("plan") / "plan.json", data)
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One runs directory for every run here: plan_intake's fingerprint names the run's own path."""
+    return tmp_path_factory.mktemp("runs")
+
+
+_plan_bytes: dict[str, bytes] = {}
+
+
+def planned(root: Path, plan_file: Path) -> RunDir:
+    """A fresh run holding the same plan.json every time (its envelope carries the planning time)."""
+    from typer.testing import CliRunner
+
+    from sparkle_cli.cli import app
+
+    shutil.rmtree(root / RUN_ID, ignore_errors=True)
+    if RUN_ID not in _plan_bytes:
+        args = [
+            "plan",
+            "--from-file",
+            str(plan_file),
+            "--profile",
+            "builtin",
+            "--run-id",
+            RUN_ID,
+            "--runs-dir",
+            str(root),
+        ]
+        assert CliRunner().invoke(app, args).exit_code == 0
+        _plan_bytes[RUN_ID] = (root / RUN_ID / "plan.json").read_bytes()
+    else:
+        (root / RUN_ID).mkdir(parents=True)
+        (root / RUN_ID / "plan.json").write_bytes(_plan_bytes[RUN_ID])
+    return RunDir(root, RUN_ID)
+
+
+def produce(run: RunDir, executor: Executor, observer: Observer | None = None) -> None:
+    assert Engine(run, executor=executor, observer=observer).produce(ProduceOptions()) == 0
+    assert run.read_state()["status"] == "succeeded"
+
+
+def snapshot(run: RunDir) -> dict[str, Any]:
+    """Every item of every manifest: its fingerprint and the sha256 of each output."""
+    out = {}
+    for manifest in sorted(run.path.glob("*/manifest.json")):
+        data = json.loads(manifest.read_text())
+        for item_id, item in data["items"].items():
+            out[f"{data['stage_id']}/{item_id}"] = (
+                item["fingerprint"],
+                {k: o["sha256"] for k, o in item["outputs"].items()},
+            )
+    return out
+
+
+def item_events(run: RunDir, status: str) -> list[dict[str, Any]]:
+    return [e for e in run.events() if e.get("item") and e["status"] == status]
+
+
+@pytest.fixture(scope="module")
+def reference(root: Path, plan_file: Path) -> dict[str, Any]:
+    run = planned(root, plan_file)
+    produce(run, SerialExecutor())
+    return snapshot(run)
+
+
+class InFlight(Observer):
+    def __init__(self) -> None:
+        self.seen: list[dict[str, list[dict[str, Any]]]] = []
+
+    def in_flight(self, by_worker: dict[str, list[dict[str, Any]]]) -> None:
+        self.seen.append(by_worker)
+
+
+def test_two_local_workers_make_the_same_movie(root: Path, plan_file: Path, reference: dict[str, Any]) -> None:
+    run = planned(root, plan_file)
+    watch = InFlight()
+    produce(run, PoolExecutor(2), watch)
+    assert snapshot(run) == reference
+    # At most two items at once, on two workers, and the two independent stages overlapped.
+    assert max(sum(len(v) for v in seen.values()) for seen in watch.seen) == 2
+    assert {w for seen in watch.seen for w in seen} == {"local-1", "local-2"}
+    stages_at_two = {frozenset(e["stage"] for v in seen.values() for e in v) for seen in watch.seen}
+    assert frozenset({"dialogue_audio", "base_images"}) in stages_at_two
+    assert run.read_state()["in_flight"] == {}
+    made = [(e["stage"], e["item"]) for e in item_events(run, "succeeded")]
+    assert len(made) == len(set(made)) == len(reference)
+
+
+def test_executor_options_are_checked_before_anything_renders(
+    runs: Path, cli, plan_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("plan", "--from-file", str(plan_file), "--profile", "builtin", "--run-id", "x").exit_code == 0
+    bad = cli("produce", "x", "--workers", "0")
+    assert bad.exit_code == 2 and "--workers must be 1 or more" in bad.output
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    missing = cli("produce", "x", "--executor", "ray")
+    assert missing.exit_code == 2
+    assert "pip install -e '.[distributed]'" in missing.output
+    assert not (runs / "x" / "plan_intake").exists()
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+def test_ray_makes_the_same_movie_with_tasks_and_actors(
+    root: Path, plan_file: Path, reference: dict[str, Any], ray_cluster
+) -> None:
+    from sparkle_cli.executors.ray_executor import RayExecutor
+
+    run = planned(root, plan_file)
+    # The clips go to model actors (as a GPU backend's would), everything else to Ray tasks.
+    produce(run, RayExecutor(actor_kinds={"video"}))
+    assert snapshot(run) == reference
+    workers = {e["stage"]: e["worker"] for e in item_events(run, "succeeded")}
+    assert workers["video_clips"].startswith("actor on ")
+    assert workers["base_images"].startswith("task on ")
+    assert ray_cluster.is_initialized()  # a cluster the executor did not start is left running
+
+
+def _ray_workers_running_items() -> list[int]:
+    """Pids of Ray worker processes in the middle of an item (Ray titles them after the function)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue
+            if title.startswith(b"ray::run_item"):
+                pids.append(int(entry.name))
+    return pids
+
+
+def test_a_killed_ray_worker_costs_one_item(
+    root: Path, plan_file: Path, reference: dict[str, Any], ray_cluster
+) -> None:
+    from sparkle_cli.executors.ray_executor import RayExecutor
+
+    run = planned(root, plan_file)
+    codes: list[int] = []
+    producer = threading.Thread(
+        target=lambda: codes.append(Engine(run, executor=RayExecutor()).produce(ProduceOptions()))
+    )
+    producer.start()
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and producer.is_alive() and time.monotonic() < deadline:
+        in_flight = run.read_state().get("in_flight") or {}
+        if any(e["stage"] == "video_clips" for entries in in_flight.values() for e in entries):
+            for pid in _ray_workers_running_items():
+                os.kill(pid, signal.SIGKILL)
+                killed = pid
+                break
+        time.sleep(0.005)
+    producer.join(120)
+    assert killed is not None, "no Ray worker was caught in the middle of a clip"
+    assert codes == [0] and run.read_state()["status"] == "succeeded"
+    retried = item_events(run, "retried")
+    assert retried and all(e["stage"] == "video_clips" and e["error"] for e in retried)
+    made = [e["item"] for e in item_events(run, "succeeded") if e["stage"] == "video_clips"]
+    manifest = run.read_manifest("video_clips")
+    assert manifest is not None
+    assert sorted(made) == sorted(manifest["items"]) == sorted(set(made))  # each clip committed once
+    for item in manifest["items"].values():
+        assert item["status"] == "succeeded" and item["attempt"] == 1
+        info = probe(run.abs(item["outputs"]["clip"]["path"]))
+        assert info.video is not None and info.video.frames == item["result"]["frames"]
+    assert snapshot(run) == reference

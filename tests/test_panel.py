@@ -1,0 +1,232 @@
+"""The notebook's control panel, driven as a person would, over real `sparkle` processes."""
+
+from __future__ import annotations
+
+import copy
+import fcntl
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import ipywidgets as widgets
+import pytest
+
+from sparkle_cli.media.video import probe
+from sparkle_cli.notebook import create_control_panel
+from sparkle_cli.notebook.client import SparkleCLI
+from sparkle_cli.notebook.panel import ControlPanel
+
+PROMPT = "Two friends on a neon rooftop reconcile before sunrise."
+TIMEOUT = 120.0
+
+
+def text(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.fixture
+def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("QA_POLICY_PATH", "SPARKLE_FORBID_QA_SKIP", "SPARKLE_RUNS_DIR", "ARTIFACTS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path / "runs"
+
+
+@pytest.fixture
+def panel(runs: Path) -> Iterator[ControlPanel]:
+    made = create_control_panel(runs, poll_interval=0.25)
+    yield made
+    made.close(stop_production=True)
+
+
+def generate(panel: ControlPanel, prompt: str = PROMPT) -> str:
+    panel.prompt.value = prompt
+    panel.generate_button.click()
+    panel.wait_idle()
+    assert panel.run_id, text(panel.message.value)
+    return panel.run_id
+
+
+def test_a_person_plans_edits_produces_pauses_and_resumes(panel: ControlPanel, runs: Path) -> None:
+    assert panel.run_button.disabled and panel.pause_button.disabled and panel.resume_button.disabled
+    run_id = generate(panel)
+    assert panel.plan_path == runs / run_id / "plan.json"
+    assert panel.plan_uri.value == panel.plan_path.as_uri()
+    summary = text(panel.plan_summary.value)
+    for label in ("Title", "Shots", "Keyframes", "Dialogue lines", "Total length"):
+        assert label in summary
+    assert not panel.run_button.disabled and panel.pause_button.disabled
+
+    # An edit is validated, then replaces plan.json.
+    plan = json.loads(panel.plan_editor.value)
+    line = next(e for e in plan["dialogue_timeline"] if e["type"] == "dialogue")
+    line["text"] = "We can still watch the sunrise together."
+    panel.plan_editor.value = json.dumps(plan, indent=2)
+    panel.save_plan_button.click()
+    panel.wait_idle()
+    assert "Plan saved" in panel.message.value
+    saved = json.loads(panel.plan_path.read_text())
+    assert "We can still watch the sunrise together." in json.dumps(saved["validated_plan"])
+    assert "request" in saved  # the envelope is kept around the edited plan
+
+    # A broken edit is refused in the validator's words and leaves plan.json as it was.
+    before = panel.plan_path.read_bytes()
+    broken = copy.deepcopy(plan)
+    broken["shots"][0]["end_base_image_id"] = "nowhere"
+    panel.plan_editor.value = json.dumps(broken)
+    panel.save_plan_button.click()
+    panel.wait_idle()
+    assert "shots[0].end_base_image_id" in panel.message.value
+    assert "Traceback" not in panel.message.value
+    assert panel.plan_path.read_bytes() == before
+    assert sorted(p.name for p in panel.plan_path.parent.iterdir() if p.name.startswith(".plan.json")) == []
+
+    # Produce in the background; pause and resume the running producer.
+    panel.qa_mode.value = "skip"
+    panel.run_button.click()
+    assert panel.producing and panel.run_button.disabled and panel.generate_button.disabled
+    panel.wait_until(lambda p: p.state == "running", TIMEOUT, "the run to start")
+    panel.pause_button.click()
+    panel.wait_idle()
+    panel.wait_until(lambda p: p.state == "paused" and not p.resume_button.disabled, TIMEOUT, "the pause")
+    assert panel.pause_button.disabled and not panel.stop_button.disabled and panel.producing
+    assert SparkleCLI(runs).status(run_id).data["status"] == "paused"  # the CLI agrees
+    panel.resume_button.click()
+    panel.wait_idle()
+    status = panel.wait_for_run(TIMEOUT)
+    assert status is not None and status["status"] == "succeeded", text(panel.message.value)
+    assert panel.last_answer is not None and panel.last_answer.code == 0
+    assert any(r.get("status") == "paused" for r in status["log"])
+    assert panel.run_button.disabled is False and panel.pause_button.disabled and panel.resume_button.disabled
+
+    # Progress: every stage in the table, each with a pass badge.
+    assert panel.progress.value == 1.0
+    for stage_id in status["stages"]:
+        assert stage_id in panel.stage_table.value
+    assert panel.stage_table.value.count(">pass<") == len(status["stages"])
+    assert "qa_publish" in panel.log.value
+
+    # Artifacts: the final video listed with a player; images and audio shown as such.
+    listing = panel.artifacts_view.listing
+    finals = [e for e in listing if e["artifact_type"] == "video_final"]
+    assert len(finals) == 1 and finals[0]["stage_id"] == "qa_publish"
+    assert isinstance(finals[0]["widget"], widgets.Video) and len(finals[0]["widget"].value) > 0
+    assert all(isinstance(e["widget"], widgets.Image) for e in listing if e["artifact_type"] == "base_image")
+    assert any(isinstance(e["widget"], widgets.Audio) for e in listing if e["stage_id"] == "dialogue_audio")
+    panel.stage_filter.value = "base_images"
+    assert {e["stage_id"] for e in panel.artifacts_view.listing} == {"base_images"}
+
+    # QA was skipped: the warning stays, beside the final video too.
+    assert panel.qa_warning.layout.display != "none" and "QA skipped" in panel.qa_warning.value
+    assert "QA skipped" in panel.final_info.value
+
+    final = panel.final_video_path
+    assert final is not None and Path(final).read_bytes() == panel.final_video.value
+    assert not panel.download_button.disabled
+    info = probe(final)
+    assert info.video is not None and info.video.frames > 0 and info.audio is not None
+
+
+def test_a_failed_run_shows_a_red_banner_and_resumes_from_a_stage(
+    panel: ControlPanel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An impossible image QA threshold makes base_images fail for real, on its first keyframe.
+    policy = tmp_path / "strict.json"
+    policy.write_text(json.dumps({"image_max_attempts": 1, "image_min_std": 1000}))
+    monkeypatch.setenv("QA_POLICY_PATH", str(policy))
+    generate(panel, "A fox crosses a snowy forest at dusk.")
+    panel.run_button.click()
+    status = panel.wait_for_run(TIMEOUT)
+    assert status is not None and status["status"] == "failed"
+    assert panel.failure_banner.layout.display != "none"
+    assert "failed at base_images" in panel.failure_text.value and "#d93025" in panel.failure_text.value
+    assert panel.resume_from.value == "base_images" and "qa_publish" in panel.resume_from.options
+    assert "The run failed" in panel.message.value and "Traceback" not in panel.message.value
+    assert not panel.resume_button.disabled and not panel.resume_from_button.disabled
+
+    monkeypatch.delenv("QA_POLICY_PATH")
+    panel.resume_from_button.click()
+    status = panel.wait_for_run(TIMEOUT)
+    assert status is not None and status["status"] == "succeeded", text(panel.message.value)
+    assert panel.failure_banner.layout.display == "none"
+    assert panel.final_video_path is not None
+
+
+def test_cli_errors_read_as_messages_not_tracebacks(panel: ControlPanel, runs: Path, tmp_path: Path) -> None:
+    panel.generate_button.click()
+    assert "Type a story prompt" in panel.message.value
+
+    panel.plan_uri.value = (tmp_path / "missing.plan.json").as_uri()
+    panel.load_button.click()
+    panel.wait_idle()
+    assert "no plan at" in panel.message.value
+
+    bad = tmp_path / "bad.plan.json"
+    bad.write_text(json.dumps({"title": "Bad", "base_images": [], "shots": [], "render_profile": {}}))
+    panel.plan_uri.value = str(bad)
+    panel.load_button.click()
+    panel.wait_idle()
+    assert "render_profile" in panel.message.value and "Traceback" not in panel.message.value
+    assert panel.run_id is None
+
+    run_id = generate(panel)
+    # Another process holds the run's lock: production is refused with the CLI's reason.
+    with open(runs / run_id / ".lock", "a+") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(json.dumps({"pid": os.getpid()}))
+        lock.flush()
+        panel.run_button.click()
+        panel.wait_for_run(TIMEOUT)
+        fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+    assert panel.last_answer is not None and panel.last_answer.code == 3
+    assert "is being produced by process" in panel.message.value
+
+    # A plan broken outside the panel: produce refuses it, naming the JSON path.
+    assert panel.plan_path is not None
+    envelope = json.loads(panel.plan_path.read_text())
+    envelope["validated_plan"]["shots"][0]["start_base_image_id"] = "nowhere"
+    panel.plan_path.write_text(json.dumps(envelope))
+    panel.run_button.click()
+    panel.wait_for_run(TIMEOUT)
+    assert panel.last_answer is not None and panel.last_answer.code == 2
+    assert "shots[0].start_base_image_id" in panel.message.value and "Traceback" not in panel.message.value
+
+    # A dry run renders nothing and says what it would do.
+    envelope["validated_plan"]["shots"][0]["start_base_image_id"] = envelope["validated_plan"]["base_images"][0]["id"]
+    panel.plan_path.write_text(json.dumps(envelope))
+    panel.mode.value = "dry_run"
+    panel.run_button.click()
+    panel.wait_idle()
+    assert "Dry run" in panel.dry_run_view.value and "plan_intake" in panel.dry_run_view.value
+    assert not (runs / run_id / "video_clips").exists()
+
+
+def test_stop_leaves_a_run_another_panel_can_load_and_resume(panel: ControlPanel, runs: Path) -> None:
+    run_id = generate(panel)
+    panel.run_button.click()
+    panel.wait_until(lambda p: p.state == "running", TIMEOUT, "the run to start")
+    panel.stop_button.click()
+    panel.wait_idle()
+    status = panel.wait_for_run(TIMEOUT)
+    assert status is not None and status["status"] == "stopped"
+    assert panel.last_answer is not None and panel.last_answer.code == 130
+    assert "Stopped" in panel.message.value
+    assert not panel.resume_button.disabled and panel.pause_button.disabled and panel.stop_button.disabled
+
+    # A second panel (a fresh notebook session) opens the run from its plan URI and polls it.
+    other = create_control_panel(tmp_runs := runs.parent / "elsewhere", poll_interval=0.25)
+    try:
+        other.plan_uri.value = (runs / run_id / "plan.json").as_uri()
+        other.load_button.click()
+        other.wait_idle()
+        assert other.run_id == run_id and other.cli.runs_dir == runs.resolve()
+        assert not tmp_runs.exists()
+        other.poll_button.click()
+        other.wait_idle()
+        other.wait_until(lambda p: p.state == "stopped" and not p.resume_button.disabled, TIMEOUT, "the poll")
+        assert "stopped" in other.status_line.value and other.run_button.disabled is False
+    finally:
+        other.close()
