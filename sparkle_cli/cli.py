@@ -315,48 +315,6 @@ def validate(
     guarded(body, as_json=as_json)
 
 
-def _preflight(run: Any) -> dict[str, Any]:
-    """Check the plan and that every selected backend can run, before anything is rendered."""
-    from sparkle_cli.backends import registry
-    from sparkle_cli.errors import RunFailed
-    from sparkle_cli.validation import STAGE_KINDS, check_plan, read_plan_file
-
-    check = check_plan(read_plan_file(run.plan_path))
-    check.raise_for_errors(str(run.plan_path))
-    assert check.normalized is not None
-    profile = check.normalized["render_profile"]
-    problems = []
-    selections = [("video", profile["video"]["backend"], "render_profile.video.model_id", profile["video"]["model_id"])]
-    selections += [
-        (kind, profile[section]["backend"], f"render_profile.{section}.backend", profile[section]["backend"])
-        for section, kind in STAGE_KINDS.items()
-    ]
-    for kind, name, where, value in selections:
-        problem = registry.availability(kind, name) or _model_problem(check.normalized, kind, name)
-        if problem:
-            problems.append(f"{where} = {value!r}: {problem}")
-    if problems:
-        raise RunFailed(
-            f"run {run.run_id} cannot be produced here; nothing was rendered",
-            lines=problems,
-            hint=f"install what is named above, or re-import the plan with the built-in backends: "
-            f"sparkle plan --from-file {run.plan_path} --profile builtin",
-        )
-    return check.normalized
-
-
-def _model_problem(plan: dict[str, Any], kind: str, name: str) -> str | None:
-    """A backend's own preflight (its model files) with the options the stage would give it."""
-    from sparkle_cli.backends import registry
-    from sparkle_cli.stages.base import backend_spec
-    from sparkle_cli.validation import STAGE_KINDS
-
-    section = "video" if kind == "video" else next((s for s, k in STAGE_KINDS.items() if k == kind), kind)
-    spec = backend_spec(plan, section, kind)
-    preflight = getattr(registry.backend_class(kind, name), "preflight", None)
-    return preflight(spec.options) if preflight else None
-
-
 def _executor(kind: str | None, workers: int | None, ray_address: str | None) -> Any:
     """The executor from the options, else the config file (`executor`, `workers`, `ray_address`)."""
     from sparkle_cli import config
@@ -372,10 +330,11 @@ def _executor(kind: str | None, workers: int | None, ray_address: str | None) ->
 
 def _produce(run: Any, options: Any, as_json: bool, quiet: bool = False, executor: Any = None) -> int:
     from sparkle_cli.engine import Engine
+    from sparkle_cli.preflight import preflight
     from sparkle_cli.reports import status_payload, video_final
     from sparkle_cli.stages import all_stages
 
-    _preflight(run)
+    preflight(run)
     started = time.perf_counter()
     if as_json or quiet:
         code = Engine(run, executor=executor).produce(options)
@@ -467,8 +426,9 @@ def _dry_run(run: Any, options: Any, as_json: bool) -> int:
     from rich.table import Table
 
     from sparkle_cli.engine import Engine
+    from sparkle_cli.preflight import preflight
 
-    _preflight(run)
+    preflight(run)
     report = Engine(run).dry_run(options)
     if as_json:
         _print_json({"run_id": run.run_id, "dry_run": True, "stages": report.stages})
