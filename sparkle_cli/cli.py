@@ -388,14 +388,31 @@ def produce(
         chosen = _executor(executor, workers, ray_address)
         run = _run(runs_dir, run_id)
         if qa_policy is not None:
-            _set_option(run, "qa_policy", str(qa_policy.resolve()))
-        _remember_model_paths(run, model_path)
+            from sparkle_cli.qa_policy import load_policy
+
+            load_policy(qa_policy)
+        _check_plan(run)
+        if not dry_run:
+            if qa_policy is not None:
+                _set_option(run, "qa_policy", str(qa_policy.resolve()))
+            _remember_model_paths(run, model_path)
+        else:
+            from sparkle_cli import config
+
+            config.apply_model_paths(config.parse_model_paths(model_path))
         options = ProduceOptions(force=force, qa_mode=qa_mode, dry_run=dry_run)
         if dry_run:
             return _dry_run(run, options, as_json)
         return _produce(run, options, as_json, executor=chosen)
 
     guarded(body, as_json=as_json, debug=debug)
+
+
+def _check_plan(run: Any) -> None:
+    """The plan is checked before the run remembers any option, so bad input changes nothing."""
+    from sparkle_cli.validation import check_plan, read_plan_file
+
+    check_plan(read_plan_file(run.plan_path)).raise_for_errors(str(run.plan_path))
 
 
 def _remember_model_paths(run: Any, values: list[str]) -> None:
@@ -443,7 +460,11 @@ def _dry_run(run: Any, options: Any, as_json: bool) -> int:
             note = "; ".join(reasons[:4]) + (" ..." if len(reasons) > 4 else "") + (f" ({note})" if note else "")
         table.add_row(
             stage["stage_id"],
-            str(stage["render_count"]) if not stage.get("pending") else "all",
+            "?"
+            if stage["render_count"] is None
+            else f"{stage['render_count']}+"
+            if stage.get("pending")
+            else str(stage["render_count"]),
             str(stage["skip_count"]),
             f"{stage['estimate_s']:.1f}",
             note,
@@ -482,6 +503,7 @@ def resume(
                 else:
                     console.print(f"released the pause; process {holder.get('pid')} continues {run_id}")
                 return EXIT_OK
+        _check_plan(run)
         _remember_model_paths(run, model_path)
         return _produce(run, ProduceOptions(from_stage=from_stage), as_json, executor=chosen)
 
@@ -497,8 +519,11 @@ def qa(run_id: RunIdArg, runs_dir: RunsDirOpt = None, as_json: JsonOpt = False, 
         from sparkle_cli.stages import all_stages
 
         run = _run(runs_dir, run_id)
-        only = [s.id for s in all_stages() if s.is_qa]
-        return _produce(run, ProduceOptions(only=only), as_json)
+        _remember_model_paths(run, [])
+        # QA here always means full QA; assembly runs too, so that a clip QA re-renders is in
+        # the movie qa_publish checks (it is skipped when the accepted clips did not change).
+        only = [s.id for s in all_stages() if s.is_qa or s.id == "assembly_lipsync"]
+        return _produce(run, ProduceOptions(only=only, qa_mode="full"), as_json)
 
     guarded(body, as_json=as_json, debug=debug)
 

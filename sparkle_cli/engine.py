@@ -94,6 +94,9 @@ class Engine:
             get_stage(options.from_stage)
         if options.dry_run:
             return EXIT_OK
+        qa_mode = options.qa_mode or (self.run.read_state().get("options") or {}).get("qa_mode", "full")
+        if qa_mode == "skip" and os.environ.get("SPARKLE_FORBID_QA_SKIP"):
+            raise UsageError("QA skipping is forbidden here (SPARKLE_FORBID_QA_SKIP is set); use --qa-mode full")
         with self.run.locked(), _signals_raise():
             atomic.remove_stale_temps(self.run.path)
             try:
@@ -128,8 +131,6 @@ class Engine:
         if options.qa_mode:
             stored["qa_mode"] = options.qa_mode
         stored.setdefault("qa_mode", "full")
-        if stored["qa_mode"] == "skip" and os.environ.get("SPARKLE_FORBID_QA_SKIP"):
-            raise UsageError("QA skipping is forbidden here (SPARKLE_FORBID_QA_SKIP is set); use --qa-mode full")
         state.update(
             status="running",
             pid=os.getpid(),
@@ -546,6 +547,7 @@ class Engine:
     def _honour_control(self) -> None:
         action = self.run.control()
         if action == "stop":
+            self._abort.set()  # before the request is cleared, so stages running beside this one see it
             self.run.request("run")
             raise StopRequested("stopped on request (sparkle stop)")
         if action != "pause":
@@ -561,6 +563,7 @@ class Engine:
             time.sleep(0.2)
         if action == "stop" or self._abort.is_set():
             if action == "stop":
+                self._abort.set()
                 self.run.request("run")
             raise StopRequested("stopped on request while paused")
         with self._lock:
@@ -583,9 +586,12 @@ class Engine:
                 try:
                     ctx = self.context(stage)
                     ctx.dry_run = True
+                    if options.qa_mode:
+                        ctx.options["qa_mode"] = options.qa_mode
                     manifest = self.run.read_manifest(stage.id) or {"items": {}}
                     for batch in stage.phases(ctx):
-                        for p in self.plan_items(stage, ctx, batch, manifest, force):
+                        planned = self.plan_items(stage, ctx, batch, manifest, force)
+                        for p in planned:
                             entry["items"].append(
                                 {
                                     "item_id": p.item.id,
@@ -598,23 +604,19 @@ class Engine:
                             if p.reason is None:
                                 ctx.results[p.item.id] = manifest["items"][p.item.id].get("result") or {}
                                 ctx.records[p.item.id] = manifest["items"][p.item.id]
-                            else:
-                                raise _Blocked(stage.id)
-                except (_Blocked, StageError, KeyError) as exc:
-                    blocked_by = exc.args[0] if isinstance(exc, _Blocked) else stage.id
-            if blocked_by is not None and (not entry["items"] or entry["items"][-1]["action"] == "render"):
-                entry["pending"] = (
-                    "renders once its inputs exist" if blocked_by != stage.id else "renders what is not up to date"
-                )
-            entry["render_count"] = sum(1 for i in entry["items"] if i["action"] == "render")
+                except (StageError, KeyError):
+                    # A later phase needs outputs an earlier phase would make first.
+                    entry["pending"] = "its later items wait for the ones listed"
+                if any(i["action"] == "render" for i in entry["items"]) or "pending" in entry:
+                    blocked_by = stage.id  # what follows reads outputs that will change
+            else:
+                entry["pending"] = "renders once the stages before it have run; its items are not known yet"
+            known = "pending" not in entry or entry["items"]
+            entry["render_count"] = sum(1 for i in entry["items"] if i["action"] == "render") if known else None
             entry["skip_count"] = sum(1 for i in entry["items"] if i["action"] == "skip")
             entry["estimate_s"] = round(sum(i["estimate_s"] for i in entry["items"]), 2)
             report.stages.append(entry)
         return report
-
-
-class _Blocked(Exception):
-    """A dry run cannot look past an item that would have to be made first."""
 
 
 def _settings(item: Item) -> dict[str, Any]:

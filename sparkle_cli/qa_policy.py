@@ -39,6 +39,18 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+#: Settings that count something, with their least allowed value.
+COUNTS = {
+    "max_attempts": 1,
+    "image_max_attempts": 1,
+    "max_black_frames": 0,
+    "frame_tolerance": 0,
+    "max_clipped_samples": 0,
+    "vlm_frames": 1,
+    "vlm_retries": 0,
+}
+
+
 def load_policy(path: str | Path | None) -> dict[str, Any]:
     policy = dict(DEFAULTS)
     if not path:
@@ -65,6 +77,8 @@ def load_policy(path: str | Path | None) -> dict[str, Any]:
     for key, value in data.items():
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise UsageError(f"QA policy {path}: {key} must be a number, got {value!r}")
+        if key in COUNTS and (value != int(value) or value < COUNTS[key]):
+            raise UsageError(f"QA policy {path}: {key} must be a whole number of at least {COUNTS[key]}, got {value!r}")
         policy[key] = value
     return policy
 

@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,22 @@ def check_run_id(run_id: str) -> str:
     if not _ID_RE.match(run_id):
         raise UsageError(f"run id {run_id!r} is not valid: letters, digits, _ and -, at most 64 characters")
     return run_id
+
+
+#: How long `acquire` keeps trying: a `status` probe holds the lock for microseconds.
+LOCK_WAIT_S = 1.0
+
+
+def _flock_within(fh: Any, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
 
 
 class RunDir:
@@ -156,7 +173,8 @@ class RunDir:
             return None
         with open(self.lock_path, "a+") as fh:
             try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                # A shared probe: status pollers never block each other, only a producer's lock.
+                fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
             except BlockingIOError:
                 fh.seek(0)
                 try:
@@ -170,9 +188,7 @@ class RunDir:
         """Take the run's lock (the kernel drops it when the process dies, so stale locks free themselves)."""
         self.path.mkdir(parents=True, exist_ok=True)
         fh = open(self.lock_path, "a+")
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _flock_within(fh, LOCK_WAIT_S):
             fh.seek(0)
             try:
                 info = json.loads(fh.read() or "{}")

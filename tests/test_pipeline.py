@@ -243,3 +243,29 @@ def test_qa_skip_is_visible_everywhere(runs: Path, cli) -> None:
         if a["artifact_type"] == "video_final"
     ]
     assert final and final[0]["metadata"]["qa_skipped"] is True and "QA skipped" in final[0]["label"]
+
+
+def test_qa_after_a_skipped_run_really_checks(runs: Path, cli) -> None:
+    assert cli("plan", "--from-file", str(SAMPLE_PLAN), "--profile", "builtin", "--run-id", "late").exit_code == 0
+    assert cli("produce", "late", "--qa-mode", "skip").exit_code == 0
+    result = cli("qa", "late")
+    assert result.exit_code == 0, result.output
+    report = json.loads((runs / "late" / "qa_publish" / "qa_report.json").read_text())
+    assert report["qa_skipped"] is False and report["passed"] is True
+    assert json.loads(cli("status", "late", "--json").output)["qa"] == {
+        "mode": "full",
+        "skipped": False,
+        "required": False,
+    }
+
+
+def test_bad_input_to_produce_leaves_the_run_as_it_was(runs: Path, cli, tmp_path: Path) -> None:
+    assert cli("plan", "--from-file", str(SAMPLE_PLAN), "--profile", "builtin", "--run-id", "same").exit_code == 0
+    policy = tmp_path / "policy.json"
+    policy.write_text(json.dumps({"max_attempts": 0}))
+    before = (runs / "same" / "run.json").read_bytes()
+    result = cli("produce", "same", "--qa-policy", str(policy))
+    assert result.exit_code == 2 and "max_attempts must be a whole number of at least 1" in result.output
+    assert cli("produce", "same", "--model-path", "nonsense").exit_code == 2
+    assert (runs / "same" / "run.json").read_bytes() == before
+    assert not (runs / "same" / "plan_intake").exists()

@@ -174,3 +174,27 @@ def test_qa_budget_spent_fails_the_run_at_that_shot(runs: Path, cli, tmp_path: P
     assert len(attempts) == 3
     assert json.loads(cli("status", "doomed", "--json").output)["status"] == "failed"
     assert not (runs / "doomed" / "assembly_lipsync").exists()
+
+
+def test_status_probes_never_make_a_producer_think_the_run_is_locked(tmp_path: Path) -> None:
+    import threading
+
+    from sparkle_cli.rundir import RunDir
+
+    run = RunDir(tmp_path, "r")
+    run.path.mkdir()
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            RunDir(tmp_path, "r").holder()
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    try:
+        for _ in range(300):
+            run.acquire()
+            run.release()
+    finally:
+        stop.set()
+        thread.join()

@@ -12,6 +12,7 @@ import queue
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -28,8 +29,25 @@ MAX_LOST = 2
 _stage_keys: dict[str, set[str]] = {}
 
 
-def _pin_gpu(index: int) -> None:
-    os.environ["CUDA_VISIBLE_DEVICES"] = str(index)
+def _worker_init(driver: int, gpu: int | None = None) -> None:
+    """Exit when the driver is gone, and see only this worker's GPU."""
+    threading.Thread(target=_watch_driver, args=(driver,), name="driver-watch", daemon=True).start()
+    if gpu is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
+
+
+def _watch_driver(driver: int) -> None:
+    # A driver killed with SIGKILL cannot stop its pool, and workers are children of the
+    # forkserver, not of the driver; without this they (and the GPU memory their models
+    # hold) would outlive it.
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(driver, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:
+            pass
 
 
 def run_in_worker(task: Task, active: frozenset[str], worker: str) -> Outcome:
@@ -70,6 +88,7 @@ class PoolExecutor(Executor):
         super().__init__()
         self.slots = workers
         self._gpus = gpus
+        self._gpu_slots_filled = False
         self._mp = multiprocessing.get_context("forkserver")
         self._mp.set_forkserver_preload(["sparkle_cli.executor", "numpy", "av", "PIL.Image"])
         self._lock = threading.Lock()
@@ -83,11 +102,14 @@ class PoolExecutor(Executor):
 
     # --- lanes -------------------------------------------------------------------------
     def _gpu_total(self) -> int:
-        if self._gpus is None:
-            self._gpus = gpu_count()
-            for i in range(self._gpus):
-                self._gpu_slots.put(f"gpu-{i}")
-        return self._gpus
+        with self._lock:  # two stage threads may ask at once; the slots must be filled once
+            if not self._gpu_slots_filled:
+                if self._gpus is None:
+                    self._gpus = gpu_count()
+                for i in range(self._gpus):
+                    self._gpu_slots.put(f"gpu-{i}")
+                self._gpu_slots_filled = True
+            return self._gpus or 0
 
     def _lane(self, slot: str) -> str:
         return slot if slot.startswith("gpu-") else "cpu"
@@ -97,10 +119,15 @@ class PoolExecutor(Executor):
             pool = self._pools.get(lane)
             if pool is None:
                 if lane == "cpu":
-                    pool = ProcessPoolExecutor(self.slots, mp_context=self._mp)
+                    pool = ProcessPoolExecutor(
+                        self.slots, mp_context=self._mp, initializer=_worker_init, initargs=(os.getpid(),)
+                    )
                 else:
                     pool = ProcessPoolExecutor(
-                        1, mp_context=self._mp, initializer=_pin_gpu, initargs=(int(lane.split("-")[1]),)
+                        1,
+                        mp_context=self._mp,
+                        initializer=_worker_init,
+                        initargs=(os.getpid(), int(lane.split("-")[1])),
                     )
                 self._pools[lane] = pool
             return pool

@@ -38,6 +38,7 @@ class AssemblyLipsync(Stage):
         timeline = ctx.result("dialogue_audio", "timeline")
         fps = float(timeline["fps"])
         lipsync_items = []
+        skipped: dict[str, str] = {}  # talking close-ups left as they are, and why (kept in the alignment map)
         spec = backend_spec(plan, "lipsync", "lipsync")
         for index, shot in enumerate(plan["shots"]):
             if not shot["is_talking_closeup"]:
@@ -46,6 +47,9 @@ class AssemblyLipsync(Stage):
             track = (ctx.result("video_clips", shot["id"]).get("mouth_tracks") or {}).get(speaker or "")
             # A model backend reports a close-up without a face box itself; the built-in one leaves it be.
             if not speaker or ((not track or not any(track)) and spec.name == "amplitude"):
+                skipped[shot["id"]] = (
+                    "no character speaks in it" if not speaker else f"its keyframes recorded no face for {speaker}"
+                )
                 continue
             timing = timeline["shots"][index]
             track = track or [None] * timing["frames"]
@@ -113,6 +117,7 @@ class AssemblyLipsync(Stage):
                     "timeline": timeline,
                     "names": names,
                     "title": plan["title"],
+                    "lipsync_skipped": skipped,
                 },
                 outputs={
                     "raw": Output(self.path("video_raw_concat.mp4"), "video_raw_concat", "video"),
@@ -128,6 +133,7 @@ class AssemblyLipsync(Stage):
                     "timeline": timeline,
                     "names": names,
                     "title": plan["title"],
+                    "lipsync_skipped": skipped,
                 },
                 estimate_s=0.5,
             )
@@ -224,6 +230,7 @@ def assemble(
     timeline: dict[str, Any],
     names: dict[str, str],
     title: str,
+    lipsync_skipped: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     from sparkle_cli.media.ffmpeg import input_args, run_ffmpeg
     from sparkle_cli.media.video import probe
@@ -299,6 +306,7 @@ def assemble(
             }
         )
     alignment = {
+        "lipsync_skipped": lipsync_skipped or {},
         "fps": fps,
         "total_frames": expected,
         "duration_s": expected / fps,

@@ -87,6 +87,14 @@ class Wav2LipBackend(Backend):
 
         require("torch", what="the wav2lip lipsync backend")
 
+    @classmethod
+    def preflight(cls, options: dict[str, Any]) -> str | None:
+        try:
+            find_checkpoint(options.get("checkpoint") or options.get("model_path"))
+        except BackendUnavailable as exc:
+            return str(exc)
+        return None
+
     def load(self) -> None:
         from sparkle_cli.backends.lipsync.wav2lip_net import load_checkpoint
         from sparkle_cli.backends.torch_utils import resolve_device, resolve_dtype

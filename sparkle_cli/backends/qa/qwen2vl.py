@@ -129,6 +129,32 @@ class Qwen2VLBackend(Backend):
 
         require("torch", "transformers", what="the qwen2vl QA backend")
 
+    @classmethod
+    def preflight(cls, options: dict[str, Any]) -> str | None:
+        """A missing folder, or a hub id that is not cached while offline, is caught before rendering."""
+        import os
+
+        location = str(options.get("model_path") or options.get("model_id") or "")
+        if not location:
+            return f"the qwen2vl QA backend has no model configured: {MODEL_HINT}"
+        path = Path(location).expanduser()
+        if path.exists():
+            return None
+        if location.startswith((".", "/", "~")) or location.count("/") != 1:
+            return f"Qwen2-VL model folder {location} does not exist: {MODEL_HINT}"
+        offline = any(
+            os.environ.get(n, "").lower() in {"1", "true", "yes", "on"}
+            for n in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+        )
+        if offline:
+            try:
+                from huggingface_hub import try_to_load_from_cache
+            except ImportError:
+                return None
+            if not isinstance(try_to_load_from_cache(location, "config.json"), str):
+                return f"{location} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set: {MODEL_HINT}"
+        return None
+
     def load(self) -> None:
         from transformers import AutoImageProcessor, AutoTokenizer, Qwen2VLForConditionalGeneration
 
