@@ -21,18 +21,16 @@ def shot_windows(plan: dict[str, Any]) -> list[tuple[float, float]]:
 
 
 def speaker_for_shot(plan: dict[str, Any], index: int) -> str | None:
-    """The character who speaks longest in a shot's planned window (ties: who speaks first)."""
+    """The character a talking close-up shows: the first to speak in its planned window.
+
+    Replies from others in the same shot are heard off-screen, as in a shot/reverse-shot cut.
+    """
     start, end = shot_windows(plan)[index]
-    spoken: dict[str, float] = {}
-    first: dict[str, float] = {}
-    for line in dialogue_lines(plan):
-        a, b = line["start_time_sec"], line["start_time_sec"] + line["duration_sec"]
-        overlap = min(b, end) - max(a, start)
-        if overlap > 0:
-            spoken[line["character_id"]] = spoken.get(line["character_id"], 0.0) + overlap
-            first.setdefault(line["character_id"], a)
-    if spoken:
-        return max(spoken, key=lambda c: (spoken[c], -first[c]))
+    lines = sorted(dialogue_lines(plan), key=lambda x: x["start_time_sec"])
+    starting = [ln for ln in lines if start <= ln["start_time_sec"] < end]
+    running = [ln for ln in lines if ln["start_time_sec"] < end and ln["start_time_sec"] + ln["duration_sec"] > start]
+    for line in starting or running:
+        return str(line["character_id"])
     return plan["characters"][0]["id"] if plan["characters"] else None
 
 
