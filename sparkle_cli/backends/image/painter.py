@@ -58,7 +58,9 @@ def compose_portrait(c: Canvas, subject: Look, looks: list[Look]) -> tuple[Figur
     _background(c)
     soften(c, 6 * c.u)
     others = [lk for lk in looks if lk.id != subject.id]
-    turn = 0.35 * (1 if c.rng("portrait").random() < 0.5 else -1) if others else 0.0
+    # The turn depends on the character only, so two close-ups of one speaker line up and a
+    # shot between them morphs a face into the same face, not into a ghost beside it.
+    turn = 0.35 * (1 if stable_int("portrait-turn", subject.id) % 2 == 0 else -1) if others else 0.0
     return _figures(c, [portrait(c, subject, turn)])
 
 
@@ -86,7 +88,7 @@ class PainterBackend(ImageBackend):
     """Procedural keyframes: deterministic, fast, no downloads."""
 
     name = "painter"
-    version = "1"
+    version = "2"
 
     def render(self, request: ImageRequest, out_path: Path) -> ImageResult:
         w, h = int(request.width), int(request.height)
