@@ -121,6 +121,36 @@ def execute(task: Task) -> Outcome:
     return outcome
 
 
+class TaskFeed:
+    """Pulls tasks one at a time for executors that keep several in flight.
+
+    A stop request raised by the source (pause/stop between items) is kept in `stop`, so the
+    executor can finish what is in flight before it raises it.
+    """
+
+    def __init__(self, tasks: Iterable[Task]) -> None:
+        self._source = iter(tasks)
+        self.held: Task | None = None  # pulled, waiting for a free slot
+        self.stop: BaseException | None = None
+        self._spent = False
+
+    def peek(self) -> Task | None:
+        """The next task to place, pulled once and kept until `take`; None when spent or stopped."""
+        if self.held is None and self.stop is None and not self._spent:
+            try:
+                self.held = next(self._source)
+            except StopIteration:
+                self._spent = True
+            except Exception as exc:  # a stop request: finish what is in flight first
+                self.stop = exc
+        return self.held
+
+    def take(self) -> Task:
+        task, self.held = self.held, None
+        assert task is not None
+        return task
+
+
 class Executor:
     """Runs tasks and yields outcomes. Tasks are pulled lazily, so the caller can stop between them.
 

@@ -34,7 +34,7 @@ def status_payload(run: RunDir, log_limit: int | None = None) -> dict[str, Any]:
     }
     log = run.events()
     if log_limit is not None:
-        log = log[-log_limit:]
+        log = log[-log_limit:] if log_limit > 0 else []
     final = video_final(run)
     # Only a live producer has items in flight; the driver keeps this map in run.json per worker slot.
     by_worker: dict[str, list[dict[str, Any]]] = (

@@ -14,6 +14,15 @@ from sparkle_cli.cli import app
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_PLAN = ROOT / "examples" / "rooftop_revelations.plan.json"
 SHARED_SAMPLE = ROOT.parent / "shared" / "fixtures" / "rooftop_revelations.plan.json"
+STAGES = [
+    "plan_intake",
+    "dialogue_audio",
+    "base_images",
+    "video_clips",
+    "video_clip_qa",
+    "assembly_lipsync",
+    "qa_publish",
+]
 
 
 @pytest.fixture

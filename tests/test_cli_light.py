@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+from .conftest import STAGES
+
 HEAVY = ("torch", "diffusers", "transformers")
 
 
@@ -35,12 +37,4 @@ def test_schema_command_prints_json_schemas(cli) -> None:
 def test_stages_describe_themselves(cli) -> None:
     result = cli("stages", "--json")
     ids = [s["stage_id"] for s in json.loads(result.output)]
-    assert ids == [
-        "plan_intake",
-        "dialogue_audio",
-        "base_images",
-        "video_clips",
-        "video_clip_qa",
-        "assembly_lipsync",
-        "qa_publish",
-    ]
+    assert ids == STAGES

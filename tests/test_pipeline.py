@@ -15,17 +15,7 @@ from sparkle_cli.cli import app
 from sparkle_cli.media.audio import rms_dbfs
 from sparkle_cli.media.video import iter_frames, mean_luma, probe
 
-from .conftest import SAMPLE_PLAN
-
-STAGES = [
-    "plan_intake",
-    "dialogue_audio",
-    "base_images",
-    "video_clips",
-    "video_clip_qa",
-    "assembly_lipsync",
-    "qa_publish",
-]
+from .conftest import SAMPLE_PLAN, STAGES
 
 
 def invoke(*args: str):

@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from sparkle_cli import executor as ex
-from sparkle_cli.executor import Executor, Outcome, Task
+from sparkle_cli.executor import Executor, Outcome, Task, TaskFeed
 
 #: How often one item is started again after its worker process died under it.
 MAX_LOST = 2
@@ -166,33 +166,22 @@ class PoolExecutor(Executor):
                 self._active.discard(stage_id)
 
     def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
-        source = iter(tasks)
+        feed = TaskFeed(tasks)
         pending: dict[Future[Outcome], tuple[Task, str, ProcessPoolExecutor]] = {}
         lost: dict[str, int] = {}
-        held: Task | None = None  # pulled, waiting for a free slot
-        stop: BaseException | None = None
         try:
             while True:
-                while stop is None and len(pending) < self.slots:
-                    if held is None:
-                        try:
-                            held = next(source)
-                        except StopIteration:
-                            break
-                        except Exception as exc:  # a stop request: finish what is in flight first
-                            stop = exc
-                            break
-                    slots = self._slots_for(held)
+                while len(pending) < self.slots and (task := feed.peek()) is not None:
+                    slots = self._slots_for(task)
                     try:
                         slot = slots.get(block=not pending, timeout=0.2)
                     except queue.Empty:
                         break
-                    future, pool = self._submit(held, slot)
-                    pending[future] = (held, slot, pool)
-                    self.notify("start", held, slot)
-                    held = None
+                    future, pool = self._submit(task, slot)
+                    pending[future] = (feed.take(), slot, pool)
+                    self.notify("start", task, slot)
                 if not pending:
-                    if held is None:
+                    if feed.held is None:
                         break
                     continue
                 done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -217,8 +206,8 @@ class PoolExecutor(Executor):
                     self._slots_for(task).put(slot)
                     self.notify("done", task, slot)
                     yield outcome
-            if stop is not None:
-                raise stop
+            if feed.stop is not None:
+                raise feed.stop
         finally:
             for future, (task, slot, _) in pending.items():
                 future.cancel()

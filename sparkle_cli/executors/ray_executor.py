@@ -18,7 +18,7 @@ from typing import Any
 
 from sparkle_cli import executor as ex
 from sparkle_cli.errors import UsageError
-from sparkle_cli.executor import Executor, Outcome, Task
+from sparkle_cli.executor import Executor, Outcome, Task, TaskFeed
 
 #: How often one item is started again after its worker, actor or node was lost under it.
 MAX_LOST = 2
@@ -174,31 +174,20 @@ class RayExecutor(Executor):
         ray = self._connect()
         from ray.exceptions import RayError, RayTaskError
 
-        source = iter(tasks)
+        feed = TaskFeed(tasks)
         pending: dict[Any, tuple[Task, str, Any]] = {}
         lost: dict[str, int] = {}
-        held: Task | None = None
-        stop: BaseException | None = None
         try:
             while True:
-                while stop is None:
-                    if held is None:
-                        try:
-                            held = next(source)
-                        except StopIteration:
-                            break
-                        except Exception as exc:  # a stop request: finish what is in flight first
-                            stop = exc
-                            break
-                    free = self._free_slot(held)
+                while (task := feed.peek()) is not None:
+                    free = self._free_slot(task)
                     if free is None:
                         break
                     slot, handle = free
-                    pending[self._submit(held, slot, handle)] = (held, slot, handle)
-                    self.notify("start", held, slot)
-                    held = None
+                    pending[self._submit(task, slot, handle)] = (feed.take(), slot, handle)
+                    self.notify("start", task, slot)
                 if not pending:
-                    if held is None:
+                    if feed.held is None:
                         break
                     time.sleep(0.1)  # every slot is busy with another stage's items
                     continue
@@ -227,8 +216,8 @@ class RayExecutor(Executor):
                         self._busy.discard(slot)
                     self.notify("done", task, slot)
                     yield outcome
-            if stop is not None:
-                raise stop
+            if feed.stop is not None:
+                raise feed.stop
         finally:
             for ref, (task, slot, handle) in pending.items():
                 if handle is None:  # actor calls end with their actor, at end_stage
