@@ -203,16 +203,17 @@ class PoolExecutor(Executor):
                             continue
                         outcome = Outcome(task, error=f"{reason} ({lost[task.item_id]} times)", worker=slot)
                     outcome.lost = lost.get(task.item_id, 0)
-                    self._slots_for(task).put(slot)
+                    # Reported done before its slot is free: the next item on the slot starts after.
                     self.notify("done", task, slot)
+                    self._slots_for(task).put(slot)
                     yield outcome
             if feed.stop is not None:
                 raise feed.stop
         finally:
             for future, (task, slot, _) in pending.items():
                 future.cancel()
-                self._slots_for(task).put(slot)
                 self.notify("done", task, slot)
+                self._slots_for(task).put(slot)
 
     def abort(self) -> None:
         self._aborted = True

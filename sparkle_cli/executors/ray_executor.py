@@ -212,9 +212,10 @@ class RayExecutor(Executor):
                             task, error=f"lost its worker {lost[task.item_id]} times: {reason}", worker=slot
                         )
                     outcome.lost = lost.get(task.item_id, 0)
+                    # Reported done before its slot is free: the next item on the slot starts after.
+                    self.notify("done", task, slot)
                     with self._lock:
                         self._busy.discard(slot)
-                    self.notify("done", task, slot)
                     yield outcome
             if feed.stop is not None:
                 raise feed.stop
@@ -222,9 +223,9 @@ class RayExecutor(Executor):
             for ref, (task, slot, handle) in pending.items():
                 if handle is None:  # actor calls end with their actor, at end_stage
                     ray.cancel(ref, force=True)
+                self.notify("done", task, slot)
                 with self._lock:
                     self._busy.discard(slot)
-                self.notify("done", task, slot)
 
     def end_stage(self, stage_id: str | None = None) -> None:
         if self._ray is None:
