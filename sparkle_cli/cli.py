@@ -50,7 +50,7 @@ WorkersOpt = Annotated[
     Optional[int],
     typer.Option(
         "--workers",
-        help="Local worker processes (default 1: in this process); else the config key `workers`.",
+        help="Local worker processes (default: one per CPU core; 1 runs items in this process); else SPARKLE_WORKERS or the config key `workers`.",
         show_default=False,
     ),
 ]
@@ -318,10 +318,17 @@ def validate(
 def _executor(kind: str | None, workers: int | None, ray_address: str | None) -> Any:
     """The executor from the options, else the config file (`executor`, `workers`, `ray_address`)."""
     from sparkle_cli import config
-    from sparkle_cli.executors import make_executor
+    from sparkle_cli.executors import machine_workers, make_executor
 
     kind = kind or str(config.get("executor", "local"))
-    workers = workers if workers is not None else int(config.get("workers", 1))
+    if workers is None:
+        configured = os.environ.get("SPARKLE_WORKERS") or config.get("workers")
+        try:
+            workers = int(configured) if configured not in (None, "") else machine_workers()
+        except (TypeError, ValueError):
+            raise UsageError(
+                f"workers must be a whole number, got {configured!r} (SPARKLE_WORKERS or config)"
+            ) from None
     ray_address = ray_address or config.get("ray_address")
     if kind == "local" and ray_address:
         raise UsageError("--ray-address goes with --executor ray")

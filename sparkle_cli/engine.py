@@ -23,6 +23,7 @@ from sparkle_cli.backends import registry
 from sparkle_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunFailed, StageError, UsageError
 from sparkle_cli.executor import Executor, Outcome, SerialExecutor, Task
 from sparkle_cli.fingerprint import change_reason, file_record, input_digests, item_fingerprint, output_matches
+from sparkle_cli.manifests import StageManifest, mend_tail
 from sparkle_cli.rundir import RunDir, now_iso
 from sparkle_cli.stages import all_stages, get_stage
 from sparkle_cli.stages.base import Item, Stage, StageContext
@@ -99,6 +100,7 @@ class Engine:
             raise UsageError("QA skipping is forbidden here (SPARKLE_FORBID_QA_SKIP is set); use --qa-mode full")
         with self.run.locked(), _signals_raise():
             atomic.remove_stale_temps(self.run.path)
+            mend_tail(self.run.events_path)
             try:
                 self.executor.prepare(self.run.path)
             except BaseException:
@@ -323,10 +325,9 @@ class Engine:
     def run_stage(self, stage: Stage, *, force: bool = False) -> None:
         started = time.perf_counter()
         ctx = self.context(stage)
-        manifest = self.run.read_manifest(stage.id) or {}
-        if manifest.get("stage_id") != stage.id:
-            manifest = {"stage_id": stage.id, "items": {}}
-        manifest.update(version=stage.version, status="running", started_at=now_iso(), description=stage.description)
+        sm = StageManifest(self.run.manifest_path(stage.id), stage.id)
+        manifest = sm.data
+        sm.set(version=stage.version, status="running", started_at=now_iso(), description=stage.description)
         counts = {"total": 0, "rendered": 0, "skipped": 0, "failed": 0}
         touched: list[str] = []
         with self._lock:
@@ -352,7 +353,7 @@ class Engine:
                 self._event(
                     _record(stage, None, "running", started_at=now_iso(), reason=f"{len(to_run)} item(s) to make")
                 )
-            self._execute(stage, ctx, manifest, to_run, counts)
+            self._execute(stage, ctx, sm, to_run, counts)
         # Items the plan no longer has are dropped from the manifest (their files stay until overwritten).
         manifest["items"] = {k: v for k, v in manifest["items"].items() if k in touched}
         verdict = getattr(stage, "verdict", None)
@@ -368,7 +369,7 @@ class Engine:
                 stage.id, stage.version, {}, {k: v.get("fingerprint") for k, v in sorted(manifest["items"].items())}
             ),
         )
-        atomic.write_json(self.run.manifest_path(stage.id), manifest)
+        sm.save()
         status = "failed" if problem else ("skipped" if counts["rendered"] == 0 else "succeeded")
         with self._lock:
             stage_info.update(
@@ -417,7 +418,7 @@ class Engine:
         self,
         stage: Stage,
         ctx: StageContext,
-        manifest: dict[str, Any],
+        sm: StageManifest,
         to_run: list[PlannedItem],
         counts: dict[str, int],
     ) -> None:
@@ -430,11 +431,11 @@ class Engine:
                 p = by_id[outcome.task.item_id]
                 if outcome.error is None:
                     try:
-                        self._commit(stage, ctx, manifest, p, outcome, temps[p.item.id])
+                        self._commit(stage, ctx, sm, p, outcome, temps[p.item.id])
                     except StageError as exc:
                         outcome.error = exc.message
                 if outcome.error is not None:
-                    self._fail(stage, manifest, p, outcome, counts)
+                    self._fail(stage, sm, p, outcome, counts)
                 counts["rendered"] += 1
                 with self._lock:
                     self.observer.item_done(stage, p.item, "succeeded", outcome.duration_s, p.reason)
@@ -449,7 +450,7 @@ class Engine:
         self,
         stage: Stage,
         ctx: StageContext,
-        manifest: dict[str, Any],
+        sm: StageManifest,
         p: PlannedItem,
         outcome: Outcome,
         outs: dict[str, Path],
@@ -471,7 +472,7 @@ class Engine:
             rec = file_record(tmp, final.path)
             rec.update(artifact_type=final.artifact_type, media_type=final.media_type)
             outputs[name] = rec
-        previous = manifest["items"].get(item.id) or {}
+        previous = sm.items.get(item.id) or {}
         record: dict[str, Any] = {
             "item_id": item.id,
             "label": item.label,
@@ -487,8 +488,7 @@ class Engine:
             "reason": p.reason,
             "completed_at": now_iso(),
         }
-        manifest["items"][item.id] = record
-        atomic.write_json(self.run.manifest_path(stage.id), manifest)
+        sm.put(item.id, record)
         for name, tmp in outs.items():
             os.replace(tmp, self.run.abs(item.outputs[name].path))
         ctx.results[item.id] = record["result"]
@@ -510,12 +510,10 @@ class Engine:
             )
         )
 
-    def _fail(
-        self, stage: Stage, manifest: dict[str, Any], p: PlannedItem, outcome: Outcome, counts: dict[str, int]
-    ) -> None:
+    def _fail(self, stage: Stage, sm: StageManifest, p: PlannedItem, outcome: Outcome, counts: dict[str, int]) -> None:
         counts["failed"] += 1
-        previous = manifest["items"].get(p.item.id) or {}
-        manifest["items"][p.item.id] = {
+        previous = sm.items.get(p.item.id) or {}
+        record = {
             **previous,
             "item_id": p.item.id,
             "status": "failed",
@@ -523,8 +521,8 @@ class Engine:
             "attempt": int(previous.get("attempt", 0)) + 1,
             "completed_at": now_iso(),
         }
-        manifest.update(status="failed", error=f"{p.item.id}: {outcome.error}")
-        atomic.write_json(self.run.manifest_path(stage.id), manifest)
+        sm.put(p.item.id, record)
+        sm.set(status="failed", error=f"{p.item.id}: {outcome.error}")
         self._event(
             _record(
                 stage,

@@ -133,30 +133,23 @@ class RunDir:
         atomic.write_json(self.run_json, state)
 
     def read_manifest(self, stage_id: str) -> dict[str, Any] | None:
-        data = self.read_json(self.manifest_path(stage_id))
-        return data if isinstance(data, dict) else None
+        from sparkle_cli.manifests import load
+
+        return load(self.manifest_path(stage_id))
 
     # --- events ------------------------------------------------------------------
     def append_event(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False, default=str) + "\n"
-        # One write with O_APPEND: a line is never interleaved; a kill mid-write leaves a
-        # partial last line, which `events()` skips.
-        fd = os.open(self.events_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, line.encode("utf-8"))
-        finally:
-            os.close(fd)
+        # One write with O_APPEND: a line is never interleaved; a kill mid-write leaves a torn
+        # last line, which readers skip and the next producer cuts off before it appends.
+        from sparkle_cli.manifests import append_line
+
+        append_line(self.events_path, record)
 
     def events(self) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        try:
-            text = self.events_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return out
-        for line in text.splitlines():
-            with contextlib.suppress(json.JSONDecodeError):
-                out.append(json.loads(line))
-        return out
+        """The event log's whole lines; torn or undecodable lines are skipped."""
+        from sparkle_cli.manifests import read_lines
+
+        return read_lines(self.events_path)
 
     # --- control ------------------------------------------------------------------
     def request(self, action: str) -> None:

@@ -143,6 +143,7 @@ def flaky_backends(monkeypatch: pytest.MonkeyPatch) -> None:
         },
     }
     monkeypatch.setattr(registry, "BACKENDS", backends)
+    monkeypatch.setenv("SPARKLE_WORKERS", "1")  # registered in this process only: no worker processes
 
 
 def _plan_with_video(cli, tmp_path: Path, model: str, run_id: str) -> None:

@@ -7,6 +7,7 @@ Built-in backends are listed here and third-party ones come in through the
 
 from __future__ import annotations
 
+import functools
 import importlib
 from importlib import metadata
 from typing import Any
@@ -59,7 +60,9 @@ VIDEO_MODEL_IDS: dict[str, str] = {
 }
 
 
+@functools.cache
 def _entry_points() -> dict[str, str]:
+    """Plugins' `kind.name -> module:Class`, read once per process (scanning distributions is slow)."""
     found: dict[str, str] = {}
     try:
         for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 
 from sparkle_cli.errors import UsageError
 from sparkle_cli.executor import Executor, SerialExecutor
 
 RAY_MISSING = "--executor ray needs Ray, which is not installed: pip install -e '.[distributed]'"
+
+
+def machine_workers() -> int:
+    """One worker per CPU core this process may use: the default for --workers."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def make_executor(kind: str = "local", workers: int = 1, ray_address: str | None = None) -> Executor:

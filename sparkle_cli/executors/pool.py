@@ -1,4 +1,5 @@
-"""The local executor with workers: CPU items in a pool of N processes, model items one per GPU.
+"""The local executor with workers: CPU items in a pool of N processes, model items one per GPU
+(one in all on a machine without GPUs, so a model is never loaded once per core).
 
 Workers are started through a forkserver (never forked from the threaded driver) and keep
 their backends between items; a backend is closed in a worker once its stage has ended.
@@ -101,18 +102,21 @@ class PoolExecutor(Executor):
         self._aborted = False
 
     # --- lanes -------------------------------------------------------------------------
-    def _gpu_total(self) -> int:
+    def _model_slots(self) -> queue.Queue[str]:
+        """One slot per GPU; without GPUs one slot, so that a model is loaded once, not once per core."""
         with self._lock:  # two stage threads may ask at once; the slots must be filled once
             if not self._gpu_slots_filled:
                 if self._gpus is None:
                     self._gpus = gpu_count()
                 for i in range(self._gpus):
                     self._gpu_slots.put(f"gpu-{i}")
+                if not self._gpus:
+                    self._gpu_slots.put("model")
                 self._gpu_slots_filled = True
-            return self._gpus or 0
+            return self._gpu_slots
 
     def _lane(self, slot: str) -> str:
-        return slot if slot.startswith("gpu-") else "cpu"
+        return "cpu" if slot.startswith("local-") else slot
 
     def _pool(self, lane: str) -> ProcessPoolExecutor:
         with self._lock:
@@ -123,11 +127,9 @@ class PoolExecutor(Executor):
                         self.slots, mp_context=self._mp, initializer=_worker_init, initargs=(os.getpid(),)
                     )
                 else:
+                    gpu = int(lane.split("-")[1]) if lane.startswith("gpu-") else None
                     pool = ProcessPoolExecutor(
-                        1,
-                        mp_context=self._mp,
-                        initializer=_worker_init,
-                        initargs=(os.getpid(), int(lane.split("-")[1])),
+                        1, mp_context=self._mp, initializer=_worker_init, initargs=(os.getpid(), gpu)
                     )
                 self._pools[lane] = pool
             return pool
@@ -139,7 +141,7 @@ class PoolExecutor(Executor):
         broken.shutdown(wait=False, cancel_futures=True)
 
     def _slots_for(self, task: Task) -> queue.Queue[str]:
-        return self._gpu_slots if ex.holds_model(task.backend) and self._gpu_total() > 0 else self._cpu_slots
+        return self._model_slots() if ex.holds_model(task.backend) else self._cpu_slots
 
     def _submit(self, task: Task, slot: str) -> tuple[Future[Outcome], ProcessPoolExecutor]:
         lane = self._lane(slot)

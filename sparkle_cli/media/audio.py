@@ -264,21 +264,174 @@ def parse_ebur128_summary(stderr: str) -> dict[str, float | None]:
     return values
 
 
-def measure_loudness(path: str | Path) -> dict[str, float | None]:
+_MOMENTARY = re.compile(r"\bt:\s*([0-9.]+)\s.*?\bM:\s*(-?[0-9.]+|-?inf|nan)")
+
+#: BS.1770 gates: blocks below -70 LUFS are silence; then blocks 10 LU below the mean are dropped.
+_ABSOLUTE_GATE = -70.0
+_RELATIVE_GATE = 10.0
+
+
+def gated_loudness(blocks: list[float]) -> float | None:
+    """Integrated loudness (LUFS) of 400 ms block loudnesses, with BS.1770's two gates; None when all are silent."""
+    kept = [b for b in blocks if math.isfinite(b) and b > _ABSOLUTE_GATE]
+    if not kept:
+        return None
+
+    def power_mean(values: list[float]) -> float:
+        return -0.691 + 10.0 * math.log10(sum(10.0 ** ((v + 0.691) / 10.0) for v in values) / len(values))
+
+    threshold = power_mean(kept) - _RELATIVE_GATE
+    kept = [b for b in kept if b > threshold]
+    return round(power_mean(kept), 2) if kept else None
+
+
+def measure_loudness(
+    path: str | Path, speech: list[tuple[float, float]] | None = None, *, timeout: float = 3600
+) -> dict[str, float | None]:
     """EBU R128 loudness of the first audio stream of any media file, measured by ffmpeg.
 
-    Returns integrated_lufs, loudness_range_lu and true_peak_dbfs (None where ffmpeg gave no value).
+    Returns integrated_lufs, loudness_range_lu and true_peak_dbfs (None where ffmpeg gave no value),
+    and with `speech` windows (seconds) also speech_lufs: the integrated loudness of the 400 ms
+    blocks centred inside them. ffmpeg's per-block lines are read as they come, so memory stays
+    flat however long the movie is.
     """
-    from sparkle_cli.media.ffmpeg import FFmpegError, input_args, run_ffmpeg
+    import subprocess
+
+    from sparkle_cli.media.ffmpeg import FFmpegError, ffmpeg_exe, input_args
 
     path = Path(path)
     if not path.is_file():
         raise AudioError(f"{path}: no such file to measure")
-    args = [*input_args(path), "-map", "a:0", "-af", "ebur128=peak=true", "-f", "null", "-"]
+    windows = sorted(speech or [])
+    command = [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-v",
+        "verbose",
+        *input_args(path),
+        "-map",
+        "a:0",
+        "-af",
+        "ebur128=peak=true",
+        "-f",
+        "null",
+        "-",
+    ]
+    speech_blocks: list[float] = []
+    tail: list[str] = []  # the summary and the last lines, for the result and for errors
+    in_summary = False
+    index = 0
     try:
-        proc = run_ffmpeg(args)
-    except FFmpegError as exc:
-        if any(sign in exc.stderr for sign in _NO_AUDIO):
-            raise AudioError(f"{path}: has no audio stream to measure") from exc
-        raise
-    return parse_ebur128_summary(proc.stderr)
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise FFmpegError(f"could not start {command[0]}: {exc}") from exc
+    assert proc.stderr is not None
+    try:
+        for raw in proc.stderr:
+            line = raw.decode("utf-8", errors="replace")
+            if in_summary or "Summary:" in line:
+                in_summary = True
+                tail.append(line)
+                continue
+            match = _MOMENTARY.search(line)
+            if match is None:
+                tail = [*tail[-40:], line]
+                continue
+            if windows:
+                centre = float(match.group(1)) - 0.2  # the block is the 400 ms ending at t
+                while index < len(windows) and windows[index][1] <= centre:
+                    index += 1
+                if index < len(windows) and windows[index][0] <= centre:
+                    speech_blocks.append(_parse_number(match.group(2)) or float("-inf"))
+        code = proc.wait(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    stderr = "".join(tail)
+    if code != 0:
+        if any(sign in stderr for sign in _NO_AUDIO):
+            raise AudioError(f"{path}: has no audio stream to measure")
+        raise FFmpegError(
+            f"ffmpeg could not measure the loudness of {path} (exit {code})", stderr=stderr, returncode=code
+        )
+    values = parse_ebur128_summary(stderr)
+    if speech is not None:
+        values["speech_lufs"] = gated_loudness(speech_blocks)
+    return values
+
+
+class AudioScan:
+    """One pass over a media file's audio: peak, clipped samples and the RMS inside given windows."""
+
+    def __init__(self, sample_rate: int, samples: int, peak: float, clipped: int, window_rms: list[float]) -> None:
+        self.sample_rate = sample_rate
+        self.samples = samples
+        self.peak_dbfs = _db(peak)
+        self.clipped = clipped
+        #: RMS level in dBFS of each window, in the order given; -inf for an empty or silent one.
+        self.window_dbfs = window_rms
+
+
+def mono_samples(frame: Any) -> np.ndarray:
+    """A decoded PyAV audio frame as mono float32 (channels averaged)."""
+    raw = frame.to_ndarray()
+    if raw.dtype.kind == "i":  # s16, s32: full scale is the type's range
+        data = raw.astype(np.float32) / np.float32(np.iinfo(raw.dtype).max + 1)
+    elif raw.dtype.kind == "u":  # u8 is offset binary
+        data = (raw.astype(np.float32) - 128.0) / 128.0
+    else:
+        data = raw.astype(np.float32)
+    if data.ndim == 2:
+        if frame.format.is_planar:
+            data = data.mean(axis=0)
+        else:
+            data = data.reshape(-1, frame.layout.nb_channels).mean(axis=1)
+    return data
+
+
+def scan_audio(path: str | Path, windows: list[tuple[float, float]] | None = None) -> AudioScan:
+    """Decode the first audio stream block by block; memory does not grow with its length."""
+    import av
+
+    windows = list(windows or [])
+    order = sorted(range(len(windows)), key=lambda i: windows[i][0])
+    sums = [0.0] * len(windows)
+    counts = [0] * len(windows)
+    peak, clipped, position, first = 0.0, 0, 0, 0
+    try:
+        container = av.open(str(path))
+    except (OSError, av.error.FFmpegError) as exc:
+        raise AudioError(f"{path}: cannot be read ({exc})") from exc
+    with container:
+        if not container.streams.audio:
+            raise AudioError(f"{path}: has no audio stream")
+        stream = container.streams.audio[0]
+        rate = int(stream.codec_context.sample_rate)
+        bounds = [(int(start * rate), int(end * rate)) for start, end in windows]
+        for frame in container.decode(stream):
+            data = mono_samples(frame)
+            if not len(data):
+                continue
+            lo, hi = position, position + len(data)
+            magnitude = np.abs(data)
+            peak = max(peak, float(magnitude.max()))
+            clipped += int(np.count_nonzero(magnitude >= CLIP_LEVEL))
+            while first < len(order) and bounds[order[first]][1] <= lo:
+                first += 1
+            for k in order[first:]:
+                start, end = bounds[k]
+                if start >= hi:
+                    break
+                a, b = max(start, lo), min(end, hi)
+                if b > a:
+                    segment = data[a - lo : b - lo].astype(np.float64)
+                    sums[k] += float(np.dot(segment, segment))
+                    counts[k] += b - a
+            position = hi
+    levels = [
+        _db(math.sqrt(total / count)) if count else float("-inf") for total, count in zip(sums, counts, strict=True)
+    ]
+    return AudioScan(rate, position, peak, clipped, levels)

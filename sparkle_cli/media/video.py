@@ -23,6 +23,12 @@ from sparkle_cli.atomic import atomic_path
 #: NTSC-style rates are written as n*1000/1001; a float like 23.976 means 24000/1001.
 _NTSC_BASES = (24, 30, 48, 60, 120)
 
+#: x264 threads for every clip. Fixed, not per machine or per worker count: x264's output depends
+#: on its thread count, and the same frames must give the same bytes wherever they are encoded (a
+#: different worker count must not make every later stage render again). Two keep a lone encode
+#: from leaving the second core idle.
+ENCODER_THREADS = 2
+
 # BT.601 tags (AVCOL_* value 6): the same matrix swscale uses by default both ways,
 # so players that read the tags and PyAV agree on colours.
 _BT601 = 6
@@ -105,7 +111,7 @@ class VideoWriter:
     """Encode RGB frames to an H.264 (yuv420p) file, replacing `path` only when complete.
 
     Frame i gets pts i in a 1/fps time base, so n frames last exactly n/fps. x264's output
-    depends on its thread count, so the default is a fixed one (1) rather than "auto"; with
+    depends on its thread count, so the default is a fixed one (ENCODER_THREADS) rather than "auto"; with
     `reproducible` the same frames and settings give the same bytes on any machine.
     """
 
@@ -119,7 +125,7 @@ class VideoWriter:
         crf: int = 18,
         preset: str = "veryfast",
         gop: int | None = None,
-        threads: int = 1,
+        threads: int = ENCODER_THREADS,
         reproducible: bool = True,
     ) -> None:
         if width <= 0 or height <= 0 or width % 2 or height % 2:

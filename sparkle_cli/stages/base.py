@@ -45,11 +45,16 @@ class StageContext:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     dry_run: bool = False
+    #: Upstream manifests, parsed once per stage: they do not change while this stage runs.
+    _manifests: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def manifest(self, stage_id: str) -> dict[str, Any]:
-        manifest = self.run.read_manifest(stage_id)
-        if not manifest or manifest.get("status") != "succeeded":
-            raise StageError(f"stage {stage_id} has not finished; run it first (sparkle resume {self.run.run_id})")
+        manifest = self._manifests.get(stage_id)
+        if manifest is None:
+            manifest = self.run.read_manifest(stage_id)
+            if not manifest or manifest.get("status") != "succeeded":
+                raise StageError(f"stage {stage_id} has not finished; run it first (sparkle resume {self.run.run_id})")
+            self._manifests[stage_id] = manifest
         return manifest
 
     def item_record(self, stage_id: str, item_id: str) -> dict[str, Any]:

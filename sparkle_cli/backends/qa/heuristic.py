@@ -150,27 +150,38 @@ class HeuristicQA(Backend):
             f"audio {a.duration_s:.3f} s vs video {v.duration_s:.3f} s ({sync / frame_s:.2f} frames apart)",
             difference_s=round(sync, 4),
         )
-        samples, rate = read_audio(video)
-        clipped = audio_mod.clipped_samples(samples)
+        lines = timeline.get("lines", [])
+        spans = [(line["start_time_actual_s"], line["end_time_actual_s"]) for line in lines]
+        scan = audio_mod.scan_audio(video, spans)
+        rate = scan.sample_rate
         checks["clipping"] = check(
-            PASSED if clipped <= policy["max_clipped_samples"] else FAILED,
-            f"{clipped} clipped sample(s), peak {audio_mod.peak_dbfs(samples):.1f} dBFS",
-            value=clipped,
+            PASSED if scan.clipped <= policy["max_clipped_samples"] else FAILED,
+            f"{scan.clipped} clipped sample(s), peak {scan.peak_dbfs:.1f} dBFS",
+            value=scan.clipped,
         )
-        loudness = audio_mod.measure_loudness(video)
+        # Loudness is judged where people speak: music-free silence between lines says nothing.
+        loudness = audio_mod.measure_loudness(video, spans)
         lufs = loudness.get("integrated_lufs")
-        ok = lufs is not None and policy["loudness_min_lufs"] <= lufs <= policy["loudness_max_lufs"]
-        checks["loudness"] = check(PASSED if ok else FAILED, f"integrated loudness {lufs} LUFS", **loudness)
+        speech_lufs = loudness.get("speech_lufs")
+        if not lines:
+            checks["loudness"] = check(
+                NOT_EVALUATED, "the movie has no dialogue, so there is no speech to judge the loudness of", **loudness
+            )
+        else:
+            ok = speech_lufs is not None and policy["loudness_min_lufs"] <= speech_lufs <= policy["loudness_max_lufs"]
+            checks["loudness"] = check(
+                PASSED if ok else FAILED,
+                f"speech loudness {speech_lufs} LUFS (allowed {policy['loudness_min_lufs']} to "
+                f"{policy['loudness_max_lufs']}); whole movie {lufs} LUFS",
+                **loudness,
+            )
         windows = []
-        for line in timeline.get("lines", []):
-            start, end = line["start_time_actual_s"], line["end_time_actual_s"]
-            segment = samples[int(start * rate) : int(end * rate)]
-            level = audio_mod.rms_dbfs(segment) if len(segment) else float("-inf")
+        for line, level in zip(lines, scan.window_dbfs, strict=True):
             windows.append(
                 {
                     "line_id": line["line_id"],
-                    "start_s": start,
-                    "end_s": end,
+                    "start_s": line["start_time_actual_s"],
+                    "end_s": line["end_time_actual_s"],
                     "rms_dbfs": round(level, 2),
                     "speech": level >= policy["speech_min_dbfs"],
                 }
@@ -200,6 +211,7 @@ class HeuristicQA(Backend):
             "height": v.height,
             "fps": v.fps,
             "integrated_lufs": lufs,
+            "speech_lufs": speech_lufs,
             "true_peak_dbfs": loudness.get("true_peak_dbfs"),
             "sample_rate": rate,
         }
@@ -207,23 +219,16 @@ class HeuristicQA(Backend):
 
 
 def read_audio(path: str | Path) -> tuple[Any, int]:
-    """Decode a media file's first audio stream to mono float32."""
+    """Decode a media file's first audio stream to mono float32, all at once (for short media)."""
     import av
     import numpy as np
 
-    chunks = []
+    from sparkle_cli.media.audio import mono_samples
+
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
         rate = stream.codec_context.sample_rate
-        for frame in container.decode(stream):
-            data = frame.to_ndarray().astype(np.float32)
-            if data.ndim == 2:
-                data = (
-                    data.mean(axis=0)
-                    if frame.format.is_planar
-                    else data.reshape(-1, frame.layout.nb_channels).mean(axis=1)
-                )
-            chunks.append(data)
+        chunks = [mono_samples(frame) for frame in container.decode(stream)]
     samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
     return samples, rate
 

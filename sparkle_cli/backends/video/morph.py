@@ -25,7 +25,7 @@ from sparkle_cli.backends.video.camera import (
     smoothstep,
     transform_box,
 )
-from sparkle_cli.media.video import VideoWriter, first_last_frames, psnr, rgb_to_yuv420p
+from sparkle_cli.media.video import ENCODER_THREADS, VideoWriter, first_last_frames, psnr, rgb_to_yuv420p
 
 #: Peak change of the blend weight across the image mid-shot, from the seeded field.
 DISSOLVE_AMPLITUDE = 0.2
@@ -316,7 +316,7 @@ class MorphBackend(VideoBackend):
             height=request.height,
             crf=int(self.options.get("crf", 18)),
             preset=str(self.options.get("preset", "veryfast")),
-            threads=int(self.options.get("threads", 1)),
+            threads=int(self.options.get("threads", ENCODER_THREADS)),
         ) as writer:
             times = frame_times(request.num_frames)
             for i, t in enumerate(times):
