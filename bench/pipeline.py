@@ -1,8 +1,11 @@
-"""Benchmark: render the demo movie on the built-in backends and report time per stage.
+"""Benchmark: the demo movie on the built-in backends, the engine's own overhead, final QA memory.
 
-Prints per-stage wall time, the whole `sparkle produce` wall time divided by the movie's
-length (the real-time factor; lower is faster), and the cost of a second, no-op produce;
-then the local executor with 1 and 2 workers, per stage, and the speedup.
+Prints, in one run and side by side:
+- the demo with default settings (one worker per core) and with `--workers 1`, per stage, the
+  speedup, and the real-time factor (render time / movie length; lower is faster);
+- the CPU time of a no-op `produce` (everything current) at 4 and at 48 shots: the engine's own
+  overhead, which should grow with the movie no faster than the movie does;
+- the peak memory of final QA on a 1-minute and a 10-minute movie.
 Quote ratios, not absolute seconds: shared machines are noisy.
 """
 
@@ -11,9 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,92 +26,116 @@ ROOT = Path(__file__).resolve().parents[1]
 SPARKLE = [sys.executable, "-m", "sparkle_cli"]
 
 
-def sparkle(*args: str, env: dict[str, str]) -> tuple[float, str]:
+def sparkle(*args: str, env: dict[str, str]) -> tuple[float, float, str]:
+    """Run the CLI; returns (wall seconds, CPU seconds of the process and its children, stdout)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     out = subprocess.run([*SPARKLE, *args], capture_output=True, text=True, env=env, cwd=ROOT)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode != 0:
         sys.exit(f"sparkle {' '.join(args)} failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
-    return elapsed, out.stdout
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu, out.stdout
+
+
+def stage_seconds(runs_dir: Path, run_id: str) -> dict[str, float]:
+    state = json.loads((runs_dir / run_id / "run.json").read_text())
+    return {k: v.get("duration_s", 0.0) for k, v in state["stages"].items()}
+
+
+def demo(runs_dir: Path, prompt: str, shots: int, env: dict[str, str], repeat: int) -> None:
+    """The demo movie with the default workers and with one; the best of `repeat` each, alternating."""
+    best: dict[str, dict] = {}
+    movie_s = 0.0
+    video: dict = {}
+    for attempt in range(repeat):
+        for label, extra in (("default", []), ("1 worker", ["--workers", "1"])):
+            run_id = f"bench-{'default' if not extra else 'w1'}-{attempt}"
+            shutil.rmtree(runs_dir / run_id, ignore_errors=True)
+            sparkle("plan", prompt, "--shots", str(shots), "--run-id", run_id, "--json", env=env)
+            wall, _, out = sparkle("produce", run_id, "--json", *extra, env=env)
+            status = json.loads(out)
+            if status["status"] != "succeeded":
+                sys.exit(f"{run_id}: {status['status']}: {status.get('error')}")
+            timeline = json.loads((runs_dir / run_id / "dialogue_audio" / "dialogue_timeline_audio.json").read_text())
+            movie_s = timeline["total_duration_s"]
+            plan = json.loads((runs_dir / run_id / "plan.json").read_text())["validated_plan"]
+            video = plan["render_profile"]["video"]
+            sample = {"wall": wall, "stages": stage_seconds(runs_dir, run_id), "workers": status.get("workers")}
+            if label not in best or wall < best[label]["wall"]:
+                best[label] = sample
+    default, one = best["default"], best["1 worker"]
+    print(
+        f"demo movie: {movie_s:.2f} s at {video['width']}x{video['height']}, {video['max_fps']} fps; "
+        f"{os.cpu_count()} CPU cores; default workers: {default['workers']}; best of {repeat}"
+    )
+    print(f"{'stage':<18}{'1 worker':>10}{'default':>10}{'speedup':>9}")
+    for stage, seconds in one["stages"].items():
+        other = default["stages"].get(stage, 0.0)
+        print(f"{stage:<18}{seconds:>10.3f}{other:>10.3f}{seconds / other if other else 0.0:>8.2f}x")
+    print(f"{'produce (wall)':<18}{one['wall']:>10.3f}{default['wall']:>10.3f}{one['wall'] / default['wall']:>8.2f}x")
+    print(
+        f"real-time factor (render time / movie length): default {default['wall'] / movie_s:.3f}, "
+        f"1 worker {one['wall'] / movie_s:.3f}"
+    )
+
+
+def noop_overhead(runs_dir: Path, prompt: str, env: dict[str, str], repeat: int) -> None:
+    """CPU seconds of a `produce` with nothing to do, at 4 and 48 shots (the same small profile)."""
+    profile = runs_dir / "bench-profile.json"
+    profile.write_text(json.dumps({"video": {"model_id": "builtin-morph", "max_fps": 24, "width": 320, "height": 180}}))
+    cpu: dict[int, float] = {}
+    for shots in (4, 48):
+        run_id = f"bench-noop-{shots}"
+        shutil.rmtree(runs_dir / run_id, ignore_errors=True)
+        sparkle("plan", prompt, "--shots", str(shots), "--profile", str(profile), "--run-id", run_id, env=env)
+        sparkle("produce", run_id, "--json", env=env)
+        cpu[shots] = min(sparkle("produce", run_id, "--json", env=env)[1] for _ in range(repeat))
+    print(
+        f"\nno-op produce (nothing to do), CPU seconds: 4 shots {cpu[4]:.3f}, 48 shots {cpu[48]:.3f}; "
+        f"48/4 = {cpu[48] / cpu[4]:.2f}x for 12x the shots"
+    )
+
+
+def final_qa_memory() -> None:
+    """Peak memory of final QA on a 1- and a 10-minute movie (small frames, a tone in the speech windows)."""
+    sys.path.insert(0, str(ROOT))
+    from tests.longmovies import final_qa_in_a_process, movie, timeline
+
+    peaks = {}
+    with tempfile.TemporaryDirectory(prefix="sparkle-bench-") as tmp:
+        for minutes in (1, 10):
+            seconds = 60 * minutes
+            speech = [(float(s), float(s) + 2.0) for s in range(5, seconds - 5, 20)]
+            video = movie(Path(tmp) / f"{minutes}.mp4", seconds, speech)
+            peaks[minutes] = final_qa_in_a_process(video, timeline(seconds, speech))["rss_mb"]
+    print(
+        f"\nfinal QA peak memory: 1-minute movie {peaks[1]:.1f} MB, 10-minute movie {peaks[10]:.1f} MB "
+        f"({peaks[10] - peaks[1]:+.1f} MB)"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs-dir", default="bench/out")
     parser.add_argument("--prompt-file", default="examples/neon_rooftop.prompt.txt")
     parser.add_argument("--shots", type=int, default=4)
-    parser.add_argument("--repeat", type=int, default=1, help="render the movie this many times; the best is reported")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the best is reported")
+    parser.add_argument("--only", choices=("demo", "noop", "memory"), help="run one part")
     args = parser.parse_args()
 
     runs_dir = (ROOT / args.runs_dir).resolve()
+    runs_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "SPARKLE_RUNS_DIR": str(runs_dir)}
+    env.pop("SPARKLE_WORKERS", None)
     prompt = (ROOT / args.prompt_file).read_text().strip()
-    best: dict | None = None
-    for attempt in range(args.repeat):
-        run_id = f"bench-{attempt}"
-        shutil.rmtree(runs_dir / run_id, ignore_errors=True)
-        sparkle("plan", prompt, "--shots", str(args.shots), "--run-id", run_id, "--json", env=env)
-        first, _ = sparkle("produce", run_id, "--json", env=env)
-        state = json.loads((runs_dir / run_id / "run.json").read_text())
-        second, out = sparkle("produce", run_id, "--json", env=env)
-        status = json.loads(out)
-        timeline = json.loads((runs_dir / run_id / "dialogue_audio" / "dialogue_timeline_audio.json").read_text())
-        movie_s = timeline["total_duration_s"]
-        sample = {
-            "run_id": run_id,
-            "first_s": first,
-            "second_s": second,
-            "movie_s": movie_s,
-            "stages": {k: v.get("duration_s", 0.0) for k, v in state["stages"].items()},
-            "status": status["status"],
-        }
-        if best is None or first < best["first_s"]:
-            best = sample
-    assert best is not None
-    video = json.loads((runs_dir / best["run_id"] / "plan.json").read_text())["validated_plan"]["render_profile"][
-        "video"
-    ]
-    print(
-        f"demo movie: {best['movie_s']:.2f} s at {video['width']}x{video['height']}, {video['max_fps']} fps; "
-        f"{os.cpu_count()} CPU cores"
-    )
-    print(f"{'stage':<18}{'seconds':>10}{'x movie':>10}")
-    for stage, seconds in best["stages"].items():
-        print(f"{stage:<18}{seconds:>10.3f}{seconds / best['movie_s']:>10.3f}")
-    print(
-        f"{'stages total':<18}{sum(best['stages'].values()):>10.3f}{sum(best['stages'].values()) / best['movie_s']:>10.3f}"
-    )
-    print(f"{'produce (wall)':<18}{best['first_s']:>10.3f}{best['first_s'] / best['movie_s']:>10.3f}")
-    print(
-        f"second produce (nothing to do): {best['second_s']:.3f} s = "
-        f"{100 * best['second_s'] / best['first_s']:.1f}% of the first"
-    )
-    print(f"real-time factor (render time / movie length): {best['first_s'] / best['movie_s']:.3f}")
-    compare_workers(runs_dir, prompt, args.shots, env, args.repeat)
-
-
-def compare_workers(runs_dir: Path, prompt: str, shots: int, env: dict[str, str], repeat: int) -> None:
-    """The local executor with 1 and 2 workers on the same plan; stage times overlap with 2 workers."""
-    results: dict[int, dict] = {}
-    for workers in (1, 2):
-        for attempt in range(repeat):
-            run_id = f"bench-w{workers}-{attempt}"
-            shutil.rmtree(runs_dir / run_id, ignore_errors=True)
-            sparkle("plan", prompt, "--shots", str(shots), "--run-id", run_id, "--json", env=env)
-            wall, _ = sparkle("produce", run_id, "--workers", str(workers), "--json", env=env)
-            state = json.loads((runs_dir / run_id / "run.json").read_text())
-            sample = {"wall": wall, "stages": {k: v.get("duration_s", 0.0) for k, v in state["stages"].items()}}
-            if workers not in results or wall < results[workers]["wall"]:
-                results[workers] = sample
-    one, two = results[1], results[2]
-    print(
-        f"\nlocal executor, 1 vs 2 workers ({os.cpu_count()} CPU cores; dialogue_audio and base_images overlap with 2)"
-    )
-    print(f"{'stage':<18}{'1 worker':>10}{'2 workers':>11}{'speedup':>9}")
-    for stage, seconds in one["stages"].items():
-        other = two["stages"].get(stage, 0.0)
-        print(f"{stage:<18}{seconds:>10.3f}{other:>11.3f}{seconds / other if other else 0.0:>8.2f}x")
-    print(f"{'produce (wall)':<18}{one['wall']:>10.3f}{two['wall']:>11.3f}{one['wall'] / two['wall']:>8.2f}x")
+    if args.only in (None, "demo"):
+        demo(runs_dir, prompt, args.shots, env, args.repeat)
+    if args.only in (None, "noop"):
+        noop_overhead(runs_dir, prompt, env, args.repeat)
+    if args.only in (None, "memory"):
+        final_qa_memory()
 
 
 if __name__ == "__main__":
