@@ -54,8 +54,8 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
 
 
 def write_bytes(final: str | Path, data: bytes) -> None:
-    with atomic_path(final) as tmp:
-        tmp.write_bytes(data)
+    with atomic_path(final) as tmp, open(tmp, "xb") as fh:  # exclusive: never through a planted file
+        fh.write(data)
 
 
 def write_text(final: str | Path, text: str) -> None:
@@ -67,13 +67,16 @@ def write_json(final: str | Path, payload: Any) -> None:
 
 
 def remove_stale_temps(directory: Path) -> int:
-    """Delete temporary files a killed process left behind; returns how many."""
+    """Delete temporary files a killed process left behind; returns how many.
+
+    Links are neither followed nor removed: only this directory's own files are touched.
+    """
     count = 0
-    if not directory.exists():
-        return 0
-    for path in directory.rglob(f".*{TMP_MARK}*"):
-        if path.is_file():
-            with contextlib.suppress(OSError):
-                path.unlink()
-                count += 1
+    for folder, _dirs, files in os.walk(directory, followlinks=False):
+        for name in files:
+            path = Path(folder) / name
+            if name.startswith(".") and TMP_MARK in name and not path.is_symlink():
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    count += 1
     return count

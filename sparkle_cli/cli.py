@@ -112,9 +112,10 @@ def guarded(body: Callable[[], int | None], *, as_json: bool = False, debug: boo
 
 
 def _root(runs_dir: Path | None) -> Path:
+    from sparkle_cli.rundir import check_root
     from sparkle_cli.rundir import runs_dir as resolve
 
-    return resolve(runs_dir)
+    return check_root(resolve(runs_dir))
 
 
 def _run(runs_dir: Path | None, run_id: str) -> Any:
@@ -344,14 +345,18 @@ def _produce(run: Any, options: Any, as_json: bool, quiet: bool = False, executo
     preflight(run)
     started = time.perf_counter()
     if as_json or quiet:
-        code = Engine(run, executor=executor).produce(options)
+        engine = Engine(run, executor=executor)
+        code = engine.produce(options)
     else:
         from sparkle_cli.views import ProgressView
 
         with ProgressView(console, len(all_stages())) as view:
-            code = Engine(run, executor=executor, observer=view).produce(options)
+            engine = Engine(run, executor=executor, observer=view)
+            code = engine.produce(options)
         console.print(view.summary_table())
     payload = status_payload(run, log_limit=0)
+    if code != EXIT_OK and engine.error and payload.get("error") != engine.error:
+        payload.update(status="failed" if code == EXIT_FAILED else payload["status"], error=engine.error)
     elapsed = time.perf_counter() - started
     if as_json:
         _print_json({**payload, "elapsed_s": round(elapsed, 3)})

@@ -33,12 +33,12 @@ def load() -> dict[str, Any]:
     path = config_path()
     if path is None:
         return {}
-    import yaml
+    from sparkle_cli.userfiles import FileProblem, parse_yaml, read_text
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except Exception as exc:
-        raise UsageError(f"config {path}: not valid YAML: {exc}") from exc
+        data = parse_yaml(read_text(path, "config", 1024 * 1024)) or {}
+    except FileProblem as exc:
+        raise UsageError(f"config {path}: {exc}") from None
     if not isinstance(data, dict):
         raise UsageError(f"config {path}: expected a mapping of key: value")
     return data

@@ -9,10 +9,12 @@ With an executor of several slots, stages that do not depend on each other run s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +22,16 @@ from typing import Any
 
 from sparkle_cli import atomic
 from sparkle_cli.backends import registry
-from sparkle_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunFailed, StageError, UsageError
+from sparkle_cli.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    RunFailed,
+    SparkleError,
+    StageError,
+    UsageError,
+    describe,
+)
 from sparkle_cli.executor import Executor, Outcome, SerialExecutor, Task
 from sparkle_cli.fingerprint import change_reason, file_record, input_digests, item_fingerprint, output_matches
 from sparkle_cli.manifests import StageManifest, mend_tail
@@ -86,6 +97,9 @@ class Engine:
         self._abort = threading.Event()
         self._in_flight: dict[str, list[dict[str, Any]]] = {}
         self.executor.listener = self._worker_event
+        #: How the last `produce` ended, for the caller to show (None when it succeeded).
+        self.error: str | None = None
+        self._usage: UsageError | None = None
 
     # --- entry point ---------------------------------------------------------------
     def produce(self, options: ProduceOptions) -> int:
@@ -108,24 +122,36 @@ class Engine:
                 raise
             self._start(options)
             try:
-                self._run_stages(options)
-            except StopRequested as exc:
-                self._finish("stopped", error=str(exc) or "stopped on request")
-                return EXIT_INTERRUPTED
-            except KeyboardInterrupt:
-                self.executor.abort()
-                self._finish("stopped", error="interrupted")
-                return EXIT_INTERRUPTED
-            except (StageError, RunFailed) as exc:
-                self._finish("failed", error=exc.message)
-                return EXIT_FAILED
-            except UsageError as exc:
-                self._finish("failed", error=exc.message)
-                raise
+                status, error = self._run_and_classify(options)
             finally:
                 self.executor.close()
-            self._finish("succeeded")
-        return EXIT_OK
+                # Every worker has ended: whatever temporary files they left are half-written.
+                atomic.remove_stale_temps(self.run.path)
+            self._finish(status, error=error)
+            if self._usage is not None:
+                raise self._usage
+        return {"succeeded": EXIT_OK, "stopped": EXIT_INTERRUPTED}.get(status, EXIT_FAILED)
+
+    def _run_and_classify(self, options: ProduceOptions) -> tuple[str, str | None]:
+        """Run the stages; the run's final status and error, whatever went wrong."""
+        self._usage = None
+        try:
+            self._run_stages(options)
+        except StopRequested as exc:
+            return "stopped", str(exc) or "stopped on request"
+        except KeyboardInterrupt:
+            self.executor.abort()
+            return "stopped", "interrupted"
+        except UsageError as exc:
+            self._usage = exc
+            return "failed", exc.message
+        except (StageError, RunFailed) as exc:
+            return "failed", exc.message
+        except Exception as exc:  # recorded like any failure, never left as "running"
+            if os.environ.get("SPARKLE_DEBUG"):
+                self.observer.notice(traceback.format_exc())
+            return "failed", f"{self.state.get('current_stage') or 'run'}: {describe(exc)}"
+        return "succeeded", None
 
     def _start(self, options: ProduceOptions) -> None:
         state = self.run.read_state()
@@ -154,6 +180,8 @@ class Engine:
         self.run.request("run")
 
     def _finish(self, status: str, error: str | None = None) -> None:
+        """Record how the run ended. Best effort: on a full disk the error still reaches the caller."""
+        self.error = error
         with self._lock:
             self._in_flight.clear()
             self.state.update(
@@ -161,8 +189,15 @@ class Engine:
             )
             if status == "succeeded":
                 self.state.update(current_stage=None, progress=1.0)
-            self.run.write_state(self.state)
-            self.run.append_event({"stage": "run", "status": status, "reason": error, "completed_at": now_iso()})
+            # A stage cut short says how: stopped, or failed with the run.
+            for info in (self.state.get("stages") or {}).values():
+                if info.get("status") in {"running", "paused"}:
+                    info["status"] = "failed" if status == "failed" else "stopped"
+            try:
+                self.run.write_state(self.state)
+                self.run.append_event({"stage": "run", "status": status, "reason": error, "completed_at": now_iso()})
+            except OSError as exc:
+                self.error = f"{error or status} (and the run's state could not be saved: {describe(exc)})"
 
     # --- driver-side writes (stage threads share them) -----------------------------------
     def _save(self) -> None:
@@ -323,6 +358,22 @@ class Engine:
         return planned
 
     def run_stage(self, stage: Stage, *, force: bool = False) -> None:
+        """Run one stage; anything unexpected becomes a StageError naming the stage, with the stage failed."""
+        try:
+            self._run_stage(stage, force=force)
+        except (SparkleError, StopRequested):
+            raise
+        except Exception as exc:
+            if os.environ.get("SPARKLE_DEBUG"):
+                self.observer.notice(traceback.format_exc())
+            message = f"{stage.id}: {describe(exc)}"
+            with self._lock:
+                self.state["stages"].setdefault(stage.id, {}).update(status="failed", error=message)
+                with contextlib.suppress(OSError):
+                    self.run.append_event(_record(stage, None, "failed", error=message, completed_at=now_iso()))
+            raise StageError(message) from exc
+
+    def _run_stage(self, stage: Stage, *, force: bool = False) -> None:
         started = time.perf_counter()
         ctx = self.context(stage)
         sm = StageManifest(self.run.manifest_path(stage.id), stage.id)
@@ -490,7 +541,13 @@ class Engine:
         }
         sm.put(item.id, record)
         for name, tmp in outs.items():
-            os.replace(tmp, self.run.abs(item.outputs[name].path))
+            final_path = self.run.abs(item.outputs[name].path)
+            try:
+                os.replace(tmp, final_path)
+            except OSError as exc:
+                raise StageError(
+                    f"{stage.id} {item.id}: cannot put {item.outputs[name].path} in place ({describe(exc)})"
+                ) from exc
         ctx.results[item.id] = record["result"]
         ctx.records[item.id] = record
         self._event(

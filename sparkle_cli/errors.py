@@ -43,3 +43,14 @@ class Interrupted(SparkleError):
 
 class StageError(SparkleError):
     """A stage could not make an item; the message names the item and what went wrong."""
+
+
+def describe(exc: BaseException) -> str:
+    """An unexpected exception in one line for people: what failed, and on which file."""
+    if isinstance(exc, SparkleError):
+        return exc.message
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 from typing import Any
 
 from sparkle_cli.errors import UsageError
+from sparkle_cli.text import quote
+from sparkle_cli.userfiles import load_data
+
+#: A profile is a few dozen lines.
+MAX_PROFILE_BYTES = 256 * 1024
 
 PRESETS: dict[str, dict[str, Any]] = {
     "builtin": {
@@ -37,17 +41,8 @@ def load_profile(name_or_path: str) -> dict[str, Any]:
         return profile
     path = Path(name_or_path)
     if not path.is_file():
-        raise UsageError(f"--profile {name_or_path}: not a preset ({', '.join(PRESETS)}) and no such file")
-    text = path.read_text(encoding="utf-8")
-    try:
-        if path.suffix.lower() in {".yaml", ".yml"}:
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except Exception as exc:
-        raise UsageError(f"--profile {path}: cannot be read as {path.suffix.lstrip('.') or 'JSON'}: {exc}") from exc
+        raise UsageError(f"--profile {quote(name_or_path)}: not a preset ({', '.join(PRESETS)}) and no such file")
+    data = load_data(path, "--profile", MAX_PROFILE_BYTES)
     if isinstance(data, dict) and "render_profile" in data:
         data = data["render_profile"]
     if not isinstance(data, dict) or "video" not in data:

@@ -6,12 +6,14 @@ that a typo cannot silently loosen a check.
 
 from __future__ import annotations
 
-import json
+import math
 import os
 from pathlib import Path
 from typing import Any
 
 from sparkle_cli.errors import UsageError
+from sparkle_cli.text import quote
+from sparkle_cli.userfiles import load_data
 
 DEFAULTS: dict[str, Any] = {
     # video_clip_qa
@@ -51,35 +53,61 @@ COUNTS = {
 }
 
 
+#: The range each setting may take: outside it a check would be meaningless or a run endless.
+LIMITS: dict[str, tuple[float, float]] = {
+    "max_attempts": (1, 10),
+    "black_luma": (0, 255),
+    "max_black_frames": (0, 1_000_000),
+    "frozen_min_diff": (0, 255),
+    "min_moving_fraction": (0, 1),
+    "continuity_min_psnr_db": (0, 100),
+    "frame_tolerance": (0, 10_000),
+    "image_max_attempts": (1, 10),
+    "image_min_std": (0, 255),
+    "image_min_neighbour_diff": (0, 255),
+    "av_sync_max_frames": (0, 10_000),
+    "max_clipped_samples": (0, 1_000_000_000),
+    "speech_min_dbfs": (-200, 0),
+    "loudness_min_lufs": (-100, 0),
+    "loudness_max_lufs": (-100, 0),
+    "prompt_match_min": (0, 1),
+    "vlm_frames": (1, 64),
+    "vlm_retries": (0, 10),
+}
+
+#: A policy is a few lines; anything this large is a mistake.
+MAX_POLICY_BYTES = 64 * 1024
+
+
 def load_policy(path: str | Path | None) -> dict[str, Any]:
     policy = dict(DEFAULTS)
     if not path:
         return policy
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"QA policy {path}: cannot be read ({exc.strerror})") from exc
-    try:
-        if path.suffix.lower() in {".yaml", ".yml"}:
-            import yaml
-
-            data = yaml.safe_load(text) or {}
-        else:
-            data = json.loads(text)
-    except Exception as exc:
-        raise UsageError(f"QA policy {path}: not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}") from exc
+    data = load_data(path, "QA policy", MAX_POLICY_BYTES)
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
         raise UsageError(f"QA policy {path}: expected a mapping of setting: value")
-    unknown = sorted(set(data) - set(DEFAULTS))
+    unknown = sorted(str(k) for k in data if k not in DEFAULTS)
     if unknown:
-        raise UsageError(f"QA policy {path}: unknown settings {', '.join(unknown)}; known: {', '.join(DEFAULTS)}")
+        raise UsageError(
+            f"QA policy {path}: unknown settings {quote(', '.join(unknown))}; known: {', '.join(DEFAULTS)}"
+        )
     for key, value in data.items():
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise UsageError(f"QA policy {path}: {key} must be a number, got {value!r}")
-        if key in COUNTS and (value != int(value) or value < COUNTS[key]):
-            raise UsageError(f"QA policy {path}: {key} must be a whole number of at least {COUNTS[key]}, got {value!r}")
-        policy[key] = value
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise UsageError(f"QA policy {path}: {key} must be a number, got {quote(value)}")
+        low, high = LIMITS[key]
+        if not low <= value <= high:
+            raise UsageError(f"QA policy {path}: {key} must be from {low:g} to {high:g}, got {quote(value)}")
+        if key in COUNTS and value != int(value):
+            raise UsageError(f"QA policy {path}: {key} must be a whole number, got {quote(value)}")
+        policy[key] = int(value) if key in COUNTS else value
+    if policy["loudness_min_lufs"] > policy["loudness_max_lufs"]:
+        raise UsageError(
+            f"QA policy {path}: loudness_min_lufs ({policy['loudness_min_lufs']}) is above "
+            f"loudness_max_lufs ({policy['loudness_max_lufs']})"
+        )
     return policy
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sparkle_cli import atomic
 from sparkle_cli.errors import RunLocked, UsageError
 from sparkle_cli.schemas.plan import ID_PATTERN
+from sparkle_cli.text import quote
 
 _ID_RE = re.compile(ID_PATTERN)
 
@@ -41,9 +42,20 @@ def new_run_id(title: str) -> str:
 
 
 def check_run_id(run_id: str) -> str:
-    if not _ID_RE.match(run_id):
-        raise UsageError(f"run id {run_id!r} is not valid: letters, digits, _ and -, at most 64 characters")
+    if not isinstance(run_id, str) or not _ID_RE.fullmatch(run_id):
+        raise UsageError(f"run id {quote(run_id)} is not valid: letters, digits, _ and -, at most 64 characters")
     return run_id
+
+
+def check_root(root: Path) -> Path:
+    """The runs directory must be a directory (or not exist yet, to be made)."""
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"the runs directory {root} is a file, not a directory", hint="pass another with --runs-dir")
+    return root
+
+
+class UnsafePath(UsageError):
+    """A path inside a run is a link or leads outside the run: nothing is written through it."""
 
 
 #: How long `acquire` keeps trying: a `status` probe holds the lock for microseconds.
@@ -112,18 +124,40 @@ class RunDir:
             raise UsageError(f"no run {self.run_id!r} in {self.root} (see `sparkle runs`, or set --runs-dir)")
         return self
 
+    def check_writable(self) -> None:
+        """Refuse a run whose directory, state files or stage folders are links, before writing anything.
+
+        Files are replaced by rename (which never follows a link) or appended with O_NOFOLLOW,
+        so what is left to check is that every folder written into is really inside this run.
+        """
+        root = self.root.resolve()
+        if self.path.is_symlink() or self.path.resolve().parent != root:
+            raise UnsafePath(f"run {self.run_id}: {self.path} is a link or leads outside {root}; nothing was written")
+        for name in ("plan.json", "run.json", "events.jsonl", "control.json", ".lock"):
+            if (self.path / name).is_symlink():
+                raise UnsafePath(
+                    f"run {self.run_id}: {name} is a link; remove it (`rm {self.path / name}`) and run again",
+                )
+        for child in self.path.iterdir():
+            if child.is_symlink() and child.name[:1] != ".":
+                raise UnsafePath(
+                    f"run {self.run_id}: {child.name} is a link; a run's folders must be its own. "
+                    f"Remove it (`rm {child}`) and run again"
+                )
+
     # --- json files ----------------------------------------------------------------
     @staticmethod
     def read_json(path: Path, default: Any = None) -> Any:
+        """A JSON file's content, or `default` when it is missing, unreadable or not JSON."""
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return default
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            return json.loads(path.read_bytes().decode("utf-8"))
+        except (OSError, ValueError, RecursionError):  # missing, a directory, bad bytes, not JSON
             return default
 
     def read_state(self) -> dict[str, Any]:
-        state = self.read_json(self.run_json, {}) or {}
+        state = self.read_json(self.run_json, {})
+        if not isinstance(state, dict):
+            state = {}
         state.setdefault("run_id", self.run_id)
         state.setdefault("status", "pending")
         return state
@@ -164,30 +198,42 @@ class RunDir:
         """Who holds the run's lock right now, or None when nobody does."""
         if not self.lock_path.exists():
             return None
-        with open(self.lock_path, "a+") as fh:
+        try:
+            fh = _open_lock(self.lock_path)
+        except OSError:
+            return None
+        with fh:
             try:
                 # A shared probe: status pollers never block each other, only a producer's lock.
                 fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
             except BlockingIOError:
                 fh.seek(0)
                 try:
-                    return json.loads(fh.read() or "{}")
-                except json.JSONDecodeError:
+                    info = json.loads(fh.read() or "{}")
+                except ValueError:  # not JSON, or not UTF-8
                     return {"pid": None}
+                return info if isinstance(info, dict) else {"pid": None}
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
         return None
 
     def acquire(self) -> None:
         """Take the run's lock (the kernel drops it when the process dies, so stale locks free themselves)."""
         self.path.mkdir(parents=True, exist_ok=True)
-        fh = open(self.lock_path, "a+")
+        self.check_writable()
+        try:
+            fh = _open_lock(self.lock_path)
+        except OSError as exc:
+            raise UnsafePath(
+                f"run {self.run_id}: cannot open its lock file {self.lock_path} ({exc.strerror})"
+            ) from None
         if not _flock_within(fh, LOCK_WAIT_S):
             fh.seek(0)
             try:
                 info = json.loads(fh.read() or "{}")
-            except json.JSONDecodeError:
+            except ValueError:
                 info = {}
             fh.close()
+            info = info if isinstance(info, dict) else {}
             raise RunLocked(
                 f"run {self.run_id} is being produced by process {info.get('pid', '?')} "
                 f"on {info.get('host', '?')} since {info.get('since', '?')}",
@@ -217,11 +263,23 @@ class RunDir:
             self.release()
 
 
+def _open_lock(path: Path) -> Any:
+    """The lock file, opened for update without following a link planted in its place."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    return os.fdopen(fd, "r+")
+
+
 def list_runs(root: Path) -> list[RunDir]:
-    if not root.is_dir():
+    """The runs in `root`; entries that are not runs (or cannot be read) are passed over."""
+    try:
+        children = sorted(root.iterdir())
+    except OSError:
         return []
     runs = []
-    for child in sorted(root.iterdir()):
-        if child.is_dir() and _ID_RE.match(child.name) and (child / "plan.json").is_file():
-            runs.append(RunDir(root, child.name))
+    for child in children:
+        try:
+            if child.is_dir() and _ID_RE.fullmatch(child.name) and (child / "plan.json").is_file():
+                runs.append(RunDir(root, child.name))
+        except OSError:
+            continue
     return runs

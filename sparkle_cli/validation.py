@@ -7,7 +7,7 @@ except `read_plan_file`, which only reads.
 from __future__ import annotations
 
 import hashlib
-import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +16,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from sparkle_cli.backends import registry
-from sparkle_cli.errors import PlanInvalid
+from sparkle_cli.errors import PlanInvalid, UsageError
 from sparkle_cli.schemas.plan import ID_PATTERN, MAX_MOVIE_SECONDS, MoviePlan, PlanEnvelope
+from sparkle_cli.text import control_characters, is_encodable, quote, safe
+from sparkle_cli.timeline import reconcile
+from sparkle_cli.userfiles import FileProblem, parse_json, read_text
 
 EPS = 1e-3
 _ID_RE = re.compile(ID_PATTERN)
@@ -60,21 +63,16 @@ def json_path(loc: tuple[Any, ...]) -> str:
 
 
 def read_plan_file(path: str | Path) -> Any:
-    """Read a plan file as JSON; a file that is not JSON is one clear PlanInvalid line."""
+    """Read a plan file as JSON; a file that is not a readable plan is one clear PlanInvalid line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise PlanInvalid(f"{path}: no such file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanInvalid(f"{path}: cannot be read as UTF-8 text ({exc.__class__.__name__})") from exc
+        text = read_text(path, "plan")
+    except UsageError as exc:
+        raise PlanInvalid(exc.message.replace(f"plan {path}", str(path), 1)) from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PlanInvalid(
-            f"{path}: not a valid plan",
-            lines=[f"(file): not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"],
-        ) from exc
+        return parse_json(text)
+    except FileProblem as exc:
+        raise PlanInvalid(f"{path}: not a valid plan", lines=[f"(file): {exc}"]) from None
 
 
 def check_plan(data: Any) -> PlanCheck:
@@ -85,6 +83,8 @@ def check_plan(data: Any) -> PlanCheck:
         return check
     envelope = dict(data) if "validated_plan" in data else {"request": {}, "validated_plan": data}
     raw = envelope.get("validated_plan")
+    # Text that could never be written to a file or handed to a program is refused up front.
+    check.errors.extend(_text_errors(envelope))
     try:
         model = PlanEnvelope.model_validate(envelope)
     except ValidationError as exc:
@@ -104,7 +104,51 @@ def check_plan(data: Any) -> PlanCheck:
         return check
     check.envelope = envelope
     check.normalized = normalize(plan, check.notices)
+    check.errors.extend(_speech_length_errors(check.normalized))
+    if check.errors:
+        check.normalized = None
     return check
+
+
+#: Fields that become one line of text elsewhere (file metadata, subtitles, tables): no control characters.
+_ONE_LINE = {("title",), ("characters", "*", "name")}
+#: Prose fields may hold newlines and tabs, nothing else below the space.
+_PROSE_ALLOWED = {"\\n", "\\t"}
+
+
+def _text_errors(envelope: dict[str, Any]) -> list[str]:
+    """NUL, lone surrogates and control characters where they would reach a file or a program."""
+    errors: list[str] = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(envelope.get("validated_plan"), ())]
+    stack.append((envelope.get("request"), ("request",)))
+    while stack and len(errors) < 20:
+        value, loc = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and (not is_encodable(key) or "\x00" in key):
+                    errors.append(f"{json_path(loc)}: a key holds a NUL or an unpaired surrogate: {quote(key)}")
+                stack.append((item, (*loc, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*loc, i)) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            where = json_path(loc)
+            if not is_encodable(value):
+                errors.append(f"{where}: holds an unpaired surrogate, which is not text")
+                continue
+            found = control_characters(value)
+            shape = tuple("*" if isinstance(part, int) else part for part in loc)
+            if "\\x00" in found:
+                errors.append(f"{where}: holds a NUL character")
+            elif shape in _ONE_LINE and found:
+                errors.append(f"{where}: holds control characters ({', '.join(found)}); use plain text")
+            elif loc and loc[0] != "request" and set(found) - _PROSE_ALLOWED and not _in_metadata(loc):
+                bad = sorted(set(found) - _PROSE_ALLOWED)
+                errors.append(f"{where}: holds control characters ({', '.join(bad)}); use plain text")
+    return errors
+
+
+def _in_metadata(loc: tuple[Any, ...]) -> bool:
+    return "metadata" in loc or "options" in loc
 
 
 def _message(err: Any) -> str:
@@ -112,10 +156,10 @@ def _message(err: Any) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "string_pattern_mismatch":
-        return f"{err.get('input')!r} is not a valid id (letters, digits, _ and -, at most 64, no path characters)"
+        return f"{quote(err.get('input'))} is not a valid id (letters, digits, _ and -, at most 64, no path characters)"
     if kind == "union_tag_invalid":
         return "type must be 'dialogue' or 'silence'"
-    return str(err.get("msg", "invalid"))
+    return quote(err.get("msg", "invalid"), 200).strip("'")
 
 
 def _list(plan: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -139,7 +183,7 @@ def _duplicates(items: list[dict[str, Any]], section: str) -> list[str]:
         if not isinstance(ident, str):
             continue
         if ident in seen:
-            errors.append(f"{section}[{i}].id: duplicate id {ident!r} (also {section}[{seen[ident]}])")
+            errors.append(f"{section}[{i}].id: duplicate id {quote(ident)} (also {section}[{seen[ident]}])")
         else:
             seen[ident] = i
     return errors
@@ -156,7 +200,7 @@ def _rule_errors(plan: dict[str, Any]) -> list[str]:
         meta = _dict(image.get("metadata"))
         seed = meta.get("seed")
         if seed is not None and not (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**32):
-            errors.append(f"base_images[{i}].metadata.seed: must be an integer from 0 to 4294967295, got {seed!r}")
+            errors.append(f"base_images[{i}].metadata.seed: must be an integer from 0 to 4294967295, got {quote(seed)}")
     return errors
 
 
@@ -174,7 +218,7 @@ def _chain_errors(plan: dict[str, Any]) -> list[str]:
         for key, j in (("start_base_image_id", i), ("end_base_image_id", i + 1)):
             want = images[j].get("id")
             if shot.get(key) != want:
-                errors.append(f"shots[{i}].{key}: must be {want!r} (base_images[{j}]), got {shot.get(key)!r}")
+                errors.append(f"shots[{i}].{key}: must be {quote(want)} (base_images[{j}]), got {quote(shot.get(key))}")
     return errors
 
 
@@ -188,9 +232,9 @@ def _timeline_errors(plan: dict[str, Any]) -> list[str]:
     entries = []
     for i, entry in enumerate(_list(plan, "dialogue_timeline")):
         if entry.get("type") == "dialogue" and entry.get("character_id") not in characters:
-            known = ", ".join(sorted(str(c) for c in characters if c)) or "none"
+            known = safe(", ".join(sorted(str(c) for c in characters if c)) or "none", 200)
             errors.append(
-                f"dialogue_timeline[{i}].character_id: unknown character {entry.get('character_id')!r} (characters: {known})"
+                f"dialogue_timeline[{i}].character_id: unknown character {quote(entry.get('character_id'))} (characters: {known})"
             )
         start, length = _num(entry.get("start_time_sec")), _num(entry.get("duration_sec"))
         if start is not None and length is not None and length > 0:
@@ -219,7 +263,7 @@ def _profile_errors(plan: dict[str, Any]) -> list[str]:
     model_id = video.get("model_id")
     if isinstance(model_id, str) and model_id and registry.video_backend_for(model_id) is None:
         errors.append(
-            f"render_profile.video.model_id: unknown model {model_id!r}; known: {', '.join(sorted(registry.VIDEO_MODEL_IDS))}"
+            f"render_profile.video.model_id: unknown model {quote(model_id)}; known: {', '.join(sorted(registry.VIDEO_MODEL_IDS))}"
         )
     for axis in ("width", "height"):
         value = video.get(axis)
@@ -230,9 +274,94 @@ def _profile_errors(plan: dict[str, Any]) -> list[str]:
         name = chosen.get("backend")
         if isinstance(name, str) and not registry.is_known(kind, name):
             errors.append(
-                f"render_profile.{section}.backend: unknown {kind} backend {name!r}; known: {', '.join(registry.known_names(kind))}"
+                f"render_profile.{section}.backend: unknown {kind} backend {quote(name)}; known: {', '.join(registry.known_names(kind))}"
             )
+    for section in ("video", *STAGE_KINDS):
+        errors += _option_errors(f"render_profile.{section}.options", _dict(_dict(profile.get(section)).get("options")))
+    errors += _voice_errors(plan, _dict(profile.get("tts")).get("backend"))
     return errors
+
+
+#: Backend options that are numbers, with the range a real run can use (a typo of 1e9 steps
+#: would otherwise render for days). Options not listed are the backends' own business.
+OPTION_LIMITS: dict[str, tuple[float, float, bool]] = {  # name: (least, most, whole number)
+    "steps": (1, 500, True),
+    "guidance": (0, 100, False),
+    "crf": (0, 51, True),
+    "threads": (1, 256, True),
+    "batch_size": (1, 512, True),
+    "window_frames": (1, 1025, True),
+    "base_resolution": (8, 4096, True),
+    "max_new_tokens": (1, 8192, True),
+    "max_pixels": (1024, 4096 * 4096, True),
+    "sample_rate": (8000, 192000, True),
+    "seed": (0, 2**32 - 1, True),
+    "exaggeration": (0, 4, False),
+    "cfg_weight": (0, 2, False),
+}
+
+
+def _option_errors(where: str, options: dict[str, Any]) -> list[str]:
+    errors = []
+    for key, (low, high, whole) in OPTION_LIMITS.items():
+        if key not in options:
+            continue
+        value = options[key]
+        number = _num(value)
+        if (
+            number is None
+            or not math.isfinite(number)
+            or not low <= number <= high
+            or (whole and number != int(number))
+        ):
+            kind = "a whole number" if whole else "a number"
+            errors.append(f"{where}.{key}: must be {kind} from {low:g} to {high:g}, got {quote(value)}")
+    return errors
+
+
+def _voice_errors(plan: dict[str, Any], tts: Any) -> list[str]:
+    """What the selected TTS backend cannot speak with (an unknown voice name), before any run."""
+    name = tts if isinstance(tts, str) and tts else registry.BUILTIN["tts"]
+    characters = [c for c in _list(plan, "characters") if isinstance(c.get("id"), str)]
+    if not characters or not registry.is_known("tts", name):
+        return []
+    try:
+        cls = registry.backend_class("tts", name)
+    except Exception:  # the backend cannot load here; the pre-render check says why
+        return []
+    problems = getattr(cls, "plan_problems", None)
+    return list(problems(characters)) if problems else []
+
+
+#: Words a second for the speech estimate (espeak-ng's default 165 words a minute is 2.75).
+_WORDS_PER_SECOND = 2.6
+
+
+def estimate_speech_s(text: str, rate_wpm: Any = None) -> float:
+    """Seconds a line takes to say, from its words (or its characters, for scripts without spaces)."""
+    words = max(len(text.split()), len(text) / 6.0, 1.0)
+    per_second = float(rate_wpm) / 60.0 if _num(rate_wpm) else _WORDS_PER_SECOND
+    return words / max(per_second, 0.5) + 0.3
+
+
+def _speech_length_errors(plan: dict[str, Any]) -> list[str]:
+    """The movie cap holds for the movie after speech is fitted: estimate every line's length now."""
+    rates = {c["id"]: (c.get("voice_profile") or {}).get("rate") for c in plan["characters"]}
+    durations = {
+        e["id"]: estimate_speech_s(e["text"], rates.get(e["character_id"]))
+        for e in plan["dialogue_timeline"]
+        if e["type"] == "dialogue"
+    }
+    if not durations:
+        return []
+    fitted = reconcile(plan["dialogue_timeline"], [(s["id"], s["duration_sec"]) for s in plan["shots"]], durations)
+    if fitted.total_revised_s <= MAX_MOVIE_SECONDS:
+        return []
+    spoken = sum(durations.values())
+    return [
+        f"dialogue_timeline: speaking its {len(durations)} lines takes about {spoken:.0f} s, so the movie would run "
+        f"about {fitted.total_revised_s:.0f} s, more than the {MAX_MOVIE_SECONDS:.0f} s allowed; shorten the lines"
+    ]
 
 
 def stable_seed(*parts: Any) -> int:
@@ -274,7 +403,7 @@ def _fill_timeline(entries: list[dict[str, Any]], total: float, notices: list[st
             out.append(_silence(cursor, start, notices))
         if entry["type"] == "dialogue":
             given = entry.get("id")
-            entry["id"] = given if isinstance(given, str) and _ID_RE.match(given) else f"line_{line_no:03d}"
+            entry["id"] = given if isinstance(given, str) and _ID_RE.fullmatch(given) else f"line_{line_no:03d}"
             line_no += 1
         out.append(entry)
         cursor = max(cursor, start + entry["duration_sec"])

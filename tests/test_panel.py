@@ -133,7 +133,7 @@ def test_a_failed_run_shows_a_red_banner_and_resumes_from_a_stage(
 ) -> None:
     # An impossible image QA threshold makes base_images fail for real, on its first keyframe.
     policy = tmp_path / "strict.json"
-    policy.write_text(json.dumps({"image_max_attempts": 1, "image_min_std": 1000}))
+    policy.write_text(json.dumps({"image_max_attempts": 1, "image_min_std": 250}))
     monkeypatch.setenv("QA_POLICY_PATH", str(policy))
     generate(panel, "A fox crosses a snowy forest at dusk.")
     panel.run_button.click()

@@ -12,7 +12,9 @@ from typing import Any
 from sparkle_cli import atomic
 from sparkle_cli.backends import registry
 from sparkle_cli.backends.base import SpeechRequest, TTSBackend, VoiceSpec
+from sparkle_cli.errors import StageError
 from sparkle_cli.planinfo import dialogue_lines
+from sparkle_cli.schemas.plan import MAX_MOVIE_SECONDS
 from sparkle_cli.stages.base import Item, Output, Stage, StageContext, backend_spec
 from sparkle_cli.timeline import MIN_GAP_S, frame_counts, reconcile, shot_starts
 
@@ -111,6 +113,11 @@ def stitch_timeline(
     from sparkle_cli.media import audio
 
     fitted = reconcile(timeline, [tuple(s) for s in shots], durations)  # type: ignore[misc]
+    if fitted.total_revised_s > MAX_MOVIE_SECONDS:
+        raise StageError(
+            f"the spoken lines make the movie {fitted.total_revised_s:.0f} s long, more than the "
+            f"{MAX_MOVIE_SECONDS:.0f} s allowed; shorten the dialogue"
+        )
     shot_ids = [s for s, _ in shots]
     revised = [fitted.shot_durations_revised[s] for s in shot_ids]
     counts = frame_counts(revised, fps)

@@ -40,6 +40,7 @@ import numpy as np
 
 from sparkle_cli.backends.base import BackendUnavailable, SpeechRequest, SpeechResult, TTSBackend, VoiceSpec
 from sparkle_cli.media.audio import normalize_peak, write_wav
+from sparkle_cli.text import safe
 
 INSTALL_HINT = "pip install espeakng-loader"
 ENGINE_RATE = 22050
@@ -491,6 +492,19 @@ class EspeakBackend(TTSBackend):
 
     def load(self) -> None:
         library_version()  # loads and starts the library once, so a broken install fails before the first line
+
+    @classmethod
+    def plan_problems(cls, characters: list[dict[str, Any]]) -> list[str]:
+        """A `json.path: problem` line for each character espeak-ng cannot speak as."""
+        problems = []
+        for index, character in enumerate(characters):
+            try:
+                choose_voice(character, index)
+            except EspeakError as exc:
+                problems.append(f"characters[{index}].voice_profile: {safe(exc, 300)}")
+            except (TypeError, ValueError) as exc:
+                problems.append(f"characters[{index}].voice_profile: {safe(exc, 300)}")
+        return problems
 
     def voice_for(self, character: dict[str, Any], index: int) -> VoiceSpec:
         return choose_voice(character, index)
