@@ -16,6 +16,25 @@ from rich.markup import escape
 
 from sparkle_cli import __version__
 from sparkle_cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, SparkleError, UsageError
+from sparkle_cli.text import safe
+
+
+def _flags_without_a_type() -> None:
+    """Typer's help shows every option's type, so a flag reads `--json <bool>`, as if it took a value.
+
+    A flag takes none; its help row should show nothing there.
+    """
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_without_a_type()
 
 app = typer.Typer(
     name="sparkle",
@@ -50,6 +69,8 @@ WorkersOpt = Annotated[
     Optional[int],
     typer.Option(
         "--workers",
+        min=1,
+        max=256,
         help="Local worker processes (default: one per CPU core; 1 runs items in this process); else SPARKLE_WORKERS or the config key `workers`.",
         show_default=False,
     ),
@@ -79,11 +100,13 @@ def _fail(exc: SparkleError, as_json: bool) -> None:
             )
         )
     else:
-        err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
-        for line in exc.lines:
-            err.print(f"  {line}", highlight=False, markup=False)
+        err.print(f"[bold red]error:[/] {escape(safe(exc.message, 2000))}", highlight=False)
+        for line in exc.lines[:200]:
+            err.print(f"  {safe(line, 2000)}", highlight=False, markup=False)
+        if len(exc.lines) > 200:
+            err.print(f"  ... and {len(exc.lines) - 200} more", highlight=False, markup=False)
         if exc.hint:
-            err.print(f"[dim]hint: {escape(exc.hint)}[/]", highlight=False)
+            err.print(f"[dim]hint: {escape(safe(exc.hint, 2000))}[/]", highlight=False)
 
 
 def guarded(body: Callable[[], int | None], *, as_json: bool = False, debug: bool = False) -> None:
@@ -128,11 +151,20 @@ def _print_json(payload: Any) -> None:
     print(json.dumps(payload, indent=2, default=str))
 
 
-@app.callback(invoke_without_command=True)
-def _main(version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         console.print(f"sparkle {__version__}")
         raise typer.Exit(0)
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", help="Print the version.", callback=_print_version, is_eager=True),
+    ] = None,
+) -> None:
+    """Turn a story prompt into a short movie with spoken dialogue."""
 
 
 @app.command()
@@ -309,8 +341,8 @@ def validate(
             return EXIT_OK if check.ok else EXIT_USAGE
         check.raise_for_errors(str(plan_file))
         for notice in check.notices:
-            console.print(f"[yellow]notice:[/] {escape(notice)}", highlight=False)
-        console.print(f"[green]valid[/]: {plan_file}", highlight=False)
+            console.print(f"[yellow]notice:[/] {escape(safe(notice, 500))}", highlight=False)
+        console.print(f"[green]valid[/]: {escape(safe(plan_file))}", highlight=False)
         return EXIT_OK
 
     guarded(body, as_json=as_json)
@@ -364,11 +396,15 @@ def _produce(run: Any, options: Any, as_json: bool, quiet: bool = False, executo
     final = video_final(run)
     if payload["status"] == "succeeded" and final:
         skipped = " [bold yellow](QA skipped)[/]" if final["metadata"].get("qa_skipped") else ""
-        console.print(f"[green]done[/] in {elapsed:.2f}s: {final['local_path']}{skipped}", highlight=False)
+        console.print(
+            f"[green]done[/] in {elapsed:.2f}s: {escape(safe(final['local_path']))}{skipped}", highlight=False
+        )
     elif payload["status"] == "stopped":
         console.print(f"[magenta]stopped[/]; continue with: sparkle resume {run.run_id}", highlight=False)
     else:
-        err.print(f"[bold red]{payload['status']}[/]: {escape(payload.get('error') or '')}", highlight=False)
+        err.print(
+            f"[bold red]{payload['status']}[/]: {escape(safe(payload.get('error') or '', 2000))}", highlight=False
+        )
         err.print(f"[dim]fix the cause, then: sparkle resume {run.run_id}[/]", highlight=False)
     return code
 
@@ -544,7 +580,7 @@ def qa(run_id: RunIdArg, runs_dir: RunsDirOpt = None, as_json: JsonOpt = False, 
 def status(
     run_id: RunIdArg,
     watch: Annotated[bool, typer.Option("--watch", help="Refresh until the run stops.")] = False,
-    interval: Annotated[float, typer.Option(help="Seconds between refreshes with --watch.")] = 1.0,
+    interval: Annotated[float, typer.Option(help="Seconds between refreshes with --watch.", min=0.1, max=3600)] = 1.0,
     runs_dir: RunsDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -552,7 +588,7 @@ def status(
 
     def body() -> int:
         from sparkle_cli.reports import status_payload
-        from sparkle_cli.views import status_table
+        from sparkle_cli.views import duration, show, status_table
 
         run = _run(runs_dir, run_id)
         while True:
@@ -562,20 +598,26 @@ def status(
             else:
                 console.print(status_table(payload))
                 for worker, items in (payload.get("in_flight_by_worker") or {}).items():
-                    console.print(f"in flight on {escape(worker)}: {', '.join(items)}", highlight=False)
+                    console.print(f"in flight on {show(worker)}: {show(', '.join(items))}", highlight=False)
+                qa_state = payload["qa"]
                 console.print(
-                    f"progress {payload['progress']:.0%}, stage {payload['current_stage'] or '-'}; "
-                    f"QA {'skipped' if payload['qa']['skipped'] else payload['qa']['mode']}",
+                    f"progress {payload['progress']:.0%}, stage {show(payload['current_stage'] or '-')}; "
+                    f"QA {'skipped' if qa_state.get('skipped') else show(qa_state.get('mode', 'full'))}; "
+                    f"production time {duration(payload.get('production_s'))}",
                     highlight=False,
                 )
+                if payload.get("note"):
+                    console.print(f"[magenta]{show(payload['note'])}[/]", highlight=False)
                 if payload.get("error"):
-                    err.print(f"[red]{escape(payload['error'])}[/]", highlight=False)
+                    err.print(f"[red]{show(payload['error'], 2000)}[/]", highlight=False)
                 if payload.get("video_final"):
                     console.print(
-                        f"video: {payload['video_final']}"
-                        + (" [bold yellow](QA skipped)[/]" if payload["qa"]["skipped"] else ""),
+                        f"video: {show(payload['video_final'])}"
+                        + (" [bold yellow](QA skipped)[/]" if qa_state.get("skipped") else ""),
                         highlight=False,
                     )
+                elif payload.get("video_final_problem"):
+                    err.print(f"[yellow]the movie is not available: {show(payload['video_final_problem'])}[/]")
             if not watch or payload["status"] not in {"running", "paused"}:
                 return EXIT_OK
             time.sleep(max(0.1, interval))
@@ -594,13 +636,14 @@ def artifacts(
 
     def body() -> int:
         from sparkle_cli.reports import artifacts_payload
-        from sparkle_cli.views import artifacts_table
+        from sparkle_cli.views import artifacts_view
 
-        payload = artifacts_payload(_run(runs_dir, run_id), stage)
+        run = _run(runs_dir, run_id)
+        payload = artifacts_payload(run, stage)
         if as_json:
             _print_json(payload)
         else:
-            console.print(artifacts_table(payload))
+            console.print(artifacts_view(payload, run.path))
         return EXIT_OK
 
     guarded(body, as_json=as_json)
@@ -635,24 +678,28 @@ def stop(run_id: RunIdArg, runs_dir: RunsDirOpt = None, as_json: JsonOpt = False
 
 @app.command()
 def runs(runs_dir: RunsDirOpt = None, as_json: JsonOpt = False) -> None:
-    """List runs with their status and duration."""
+    """List runs with their status and total production time."""
 
     def body() -> int:
-        from rich.table import Table
-
         from sparkle_cli.reports import status_payload
         from sparkle_cli.rundir import list_runs
+        from sparkle_cli.views import runs_view, show
 
         rows = []
-        for run in list_runs(_root(runs_dir)):
-            payload = status_payload(run, log_limit=0)
-            stages = payload.get("stages") or {}
+        root = _root(runs_dir)
+        for run in list_runs(root):
+            try:
+                payload = status_payload(run, log_limit=0)
+            except Exception as exc:  # one broken run must not hide the others
+                err.print(f"[yellow]skipping run {run.run_id}: {show(exc, 200)}[/]", highlight=False)
+                continue
             rows.append(
                 {
                     "run_id": run.run_id,
                     "title": payload.get("title"),
                     "status": payload["status"],
-                    "duration_s": round(sum((s.get("duration_s") or 0) for s in stages.values()), 3),
+                    "production_s": payload.get("production_s"),
+                    "duration_s": payload.get("production_s"),
                     "updated_at": payload.get("updated_at"),
                     "video_final": payload.get("video_final"),
                 }
@@ -660,14 +707,7 @@ def runs(runs_dir: RunsDirOpt = None, as_json: JsonOpt = False) -> None:
         if as_json:
             _print_json(rows)
             return EXIT_OK
-        table = Table(title=f"runs in {_root(runs_dir)}")
-        for column in ("run id", "title", "status", "seconds", "updated"):
-            table.add_column(column)
-        for row in rows:
-            table.add_row(
-                row["run_id"], row["title"] or "", row["status"], f"{row['duration_s']:.1f}", row["updated_at"] or ""
-            )
-        console.print(table)
+        console.print(runs_view(rows, root, console.width))
         return EXIT_OK
 
     guarded(body, as_json=as_json)
@@ -685,29 +725,33 @@ def doctor(runs_dir: RunsDirOpt = None, as_json: JsonOpt = False) -> None:
         if as_json:
             _print_json({"ok": not bad, "checks": results})
         else:
-            from rich.table import Table
+            from sparkle_cli.views import doctor_view
 
-            table = Table(title="sparkle doctor")
-            for column in ("check", "status", "detail", "fix"):
-                table.add_column(column, overflow="fold")
-            style = {"ok": "green", "fail": "red", "warn": "yellow", "info": "dim"}
-            for r in results:
-                fix = r.get("fix") if r["status"] != "ok" else ""
-                table.add_row(
-                    r["name"], f"[{style[r['status']]}]{r['status']}[/]", escape(r["detail"]), escape(fix or "")
-                )
-            console.print(table)
+            console.print(doctor_view(results, console.width))
         return EXIT_FAILED if bad else EXIT_OK
 
     guarded(body, as_json=as_json)
 
 
-SCHEMAS = ("plan", "envelope", "manifest", "step", "status", "artifacts", "plan-result")
+SCHEMA_NOTES = {
+    "plan": "a MoviePlan: characters, keyframes, shots, dialogue timeline, render profile",
+    "envelope": "plan.json on disk: the request, the validated plan and where it came from",
+    "manifest": "<stage>/manifest.json: what a stage made, from which inputs",
+    "step": "one line of events.jsonl: a stage or item starting, ending, failing",
+    "status": "sparkle status --json",
+    "artifacts": "sparkle artifacts --json",
+    "plan-result": "sparkle plan --json",
+}
+SCHEMAS = tuple(SCHEMA_NOTES)
 
 
 @app.command()
-def schema(name: Annotated[str, typer.Argument(help=f"One of: {', '.join(SCHEMAS)}.", show_default=False)]) -> None:
-    """Print a JSON Schema."""
+def schema(
+    name: Annotated[
+        Optional[str], typer.Argument(help=f"One of: {', '.join(SCHEMAS)}. Without it: the list.", show_default=False)
+    ] = None,
+) -> None:
+    """Print a JSON Schema; without a name, list the schemas there are."""
 
     def body() -> int:
         from sparkle_cli.schemas import plan as plan_schemas
@@ -722,8 +766,13 @@ def schema(name: Annotated[str, typer.Argument(help=f"One of: {', '.join(SCHEMAS
             "artifacts": records.ArtifactsPayload,
             "plan-result": records.PlanCommandPayload,
         }
+        if name is None:
+            for key in models:
+                console.print(f"{key:<12} {SCHEMA_NOTES[key]}", highlight=False)
+            console.print("[dim]sparkle schema NAME prints one[/]")
+            return EXIT_OK
         if name not in models:
-            raise UsageError(f"unknown schema {name!r}; choose one of: {', '.join(SCHEMAS)}")
+            raise UsageError(f"unknown schema {safe(name, 40)!r}; choose one of: {', '.join(SCHEMAS)}")
         _print_json(models[name].model_json_schema())
         return EXIT_OK
 

@@ -155,7 +155,10 @@ class Engine:
 
     def _start(self, options: ProduceOptions) -> None:
         state = self.run.read_state()
-        stored = state.setdefault("options", {})
+        for key in ("options", "stages"):  # a run.json edited by hand must not break the run
+            if not isinstance(state.get(key), dict):
+                state[key] = {}
+        stored = state["options"]
         if options.qa_mode:
             stored["qa_mode"] = options.qa_mode
         stored.setdefault("qa_mode", "full")
@@ -168,6 +171,7 @@ class Engine:
             in_flight={},
         )
         state["started_at"] = now_iso()
+        self._began = time.monotonic()
         state.pop("completed_at", None)
         state.setdefault("stages", {})
         state["qa"] = {
@@ -189,10 +193,14 @@ class Engine:
             )
             if status == "succeeded":
                 self.state.update(current_stage=None, progress=1.0)
+            # Production time adds up over every invocation (a stop and a resume are one job).
+            spent = time.monotonic() - getattr(self, "_began", time.monotonic())
+            prior = self.state.get("production_s")
+            prior = float(prior) if isinstance(prior, (int, float)) and prior >= 0 else 0.0
+            self.state["production_s"] = round(prior + spent, 3)
             # A stage cut short says how: stopped, or failed with the run.
-            for info in (self.state.get("stages") or {}).values():
-                if info.get("status") in {"running", "paused"}:
-                    info["status"] = "failed" if status == "failed" else "stopped"
+            for old in ("running", "paused"):
+                self._mark_stages(old, "failed" if status == "failed" else "stopped")
             try:
                 self.run.write_state(self.state)
                 self.run.append_event({"stage": "run", "status": status, "reason": error, "completed_at": now_iso()})
@@ -609,6 +617,7 @@ class Engine:
             return
         with self._lock:
             self.state["status"] = "paused"
+            self._mark_stages("running", "paused")
             self.run.write_state(self.state)
             self.run.append_event(
                 {"stage": self.state.get("current_stage"), "status": "paused", "started_at": now_iso()}
@@ -623,8 +632,14 @@ class Engine:
             raise StopRequested("stopped on request while paused")
         with self._lock:
             self.state["status"] = "running"
+            self._mark_stages("paused", "running")
             self.run.write_state(self.state)
             self.run.append_event({"stage": self.state.get("current_stage"), "status": "running", "reason": "resumed"})
+
+    def _mark_stages(self, old: str, new: str) -> None:
+        for info in (self.state.get("stages") or {}).values():
+            if isinstance(info, dict) and info.get("status") == old:
+                info["status"] = new
 
     # --- dry run -------------------------------------------------------------------
     def dry_run(self, options: ProduceOptions) -> DryRunReport:

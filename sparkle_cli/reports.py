@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from sparkle_cli.fingerprint import output_matches
 from sparkle_cli.rundir import RunDir
 from sparkle_cli.stages import all_stages, get_stage
 
@@ -18,16 +20,38 @@ MIME = {
 PLAYABLE = {".mp4", ".wav", ".png"}
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def plan_summary(run: RunDir) -> dict[str, Any]:
+    """Title and counts from the saved plan (the user may have edited it since planning)."""
+    envelope = _dict(run.read_json(run.plan_path, {}))
+    plan = _dict(envelope.get("validated_plan")) or envelope
+    shots = plan.get("shots")
+    timeline = plan.get("dialogue_timeline")
+    lines = (
+        [e for e in timeline if isinstance(e, dict) and e.get("type") == "dialogue"]
+        if isinstance(timeline, list)
+        else []
+    )
+    return {
+        "title": plan.get("title") if isinstance(plan.get("title"), str) else None,
+        "shots": len(shots) if isinstance(shots, list) else 0,
+        "lines": len(lines),
+    }
+
+
 def status_payload(run: RunDir, log_limit: int | None = None) -> dict[str, Any]:
     state = run.read_state()
-    status = state.get("status", "pending")
+    status = state.get("status") if state.get("status") in STATUSES else "pending"
     note = None
     if status in {"running", "paused"} and run.holder() is None:
         # The producer died without a word (kill -9, power loss): the run is resumable.
         note = f"the producing process (pid {state.get('pid')}) is gone; `sparkle resume {run.run_id}` continues"
         status = "stopped"
-    options = state.get("options") or {}
-    qa = state.get("qa") or {
+    options = _dict(state.get("options"))
+    qa = _dict(state.get("qa")) or {
         "mode": options.get("qa_mode", "full"),
         "skipped": options.get("qa_mode") == "skip",
         "required": options.get("qa_mode") == "skip",
@@ -36,44 +60,103 @@ def status_payload(run: RunDir, log_limit: int | None = None) -> dict[str, Any]:
     if log_limit is not None:
         log = log[-log_limit:] if log_limit > 0 else []
     final = video_final(run)
+    stages = {k: dict(v) for k, v in _dict(state.get("stages")).items() if isinstance(v, dict)}
+    if status in {"stopped", "failed"}:
+        # A producer that died mid-stage could not say so: its stage stopped with it.
+        for info in stages.values():
+            if info.get("status") in {"running", "paused"}:
+                info["status"] = status
     # Only a live producer has items in flight; the driver keeps this map in run.json per worker slot.
     by_worker: dict[str, list[dict[str, Any]]] = (
-        (state.get("in_flight") or {}) if status in {"running", "paused"} else {}
+        {
+            w: [e for e in v if isinstance(e, dict)]
+            for w, v in _dict(state.get("in_flight")).items()
+            if isinstance(v, list)
+        }
+        if status in {"running", "paused"}
+        else {}
     )
     in_flight = [{"worker": w, **e} for w, entries in by_worker.items() for e in entries]
+    production = state.get("production_s")
+    if not isinstance(production, (int, float)):
+        production = sum(
+            float(i.get("duration_s") or 0) for i in stages.values() if isinstance(i.get("duration_s"), (int, float))
+        )
+    summary = plan_summary(run)
     return {
         "run_id": run.run_id,
         "status": status,
-        "current_stage": state.get("current_stage"),
-        "progress": float(state.get("progress", 0.0) or 0.0),
+        "current_stage": state.get("current_stage") if isinstance(state.get("current_stage"), str) else None,
+        "progress": _progress(state, stages),
         "started_at": state.get("started_at"),
         "updated_at": state.get("updated_at"),
         "qa": qa,
-        "error": state.get("error"),
+        "error": state.get("error") if isinstance(state.get("error"), str) else None,
         "note": note,
-        "title": state.get("title"),
-        "stages": state.get("stages", {}),
+        "title": summary["title"] or state.get("title"),
+        "stages": stages,
+        "production_s": round(float(production), 3),
         "executor": state.get("executor"),
         "workers": state.get("workers"),
         "in_flight": in_flight,
-        "in_flight_by_worker": {w: [f"{e['stage']}/{e['item']}" for e in entries] for w, entries in by_worker.items()},
+        "in_flight_by_worker": {
+            w: [f"{e.get('stage')}/{e.get('item')}" for e in entries] for w, entries in by_worker.items()
+        },
         "video_final": final["local_path"] if final else None,
+        "video_final_problem": final_problem(run) if not final else None,
         "log": log,
     }
 
 
+STATUSES = {"pending", "running", "paused", "stopped", "failed", "succeeded"}
+
+
+def _progress(state: dict[str, Any], stages: dict[str, dict[str, Any]]) -> float:
+    """Share of the pipeline done: finished stages, plus the finished items of the ones under way."""
+    if state.get("status") == "succeeded":
+        return 1.0
+    total = len(all_stages())
+    done = 0.0
+    for stage in all_stages():
+        info = stages.get(stage.id) or {}
+        items = _dict(info.get("items"))
+        if info.get("status") in {"succeeded", "skipped"}:
+            done += 1
+        elif items.get("total"):
+            made = int(items.get("rendered") or 0) + int(items.get("skipped") or 0)
+            done += min(1.0, made / max(1, int(items["total"])))
+    return round(min(1.0, done / total), 4)
+
+
 def video_final(run: RunDir) -> dict[str, Any] | None:
-    """The published deliverable, or None when the run has not produced one."""
+    """The published deliverable, or None when the run has not produced one (or it changed on disk)."""
     for stage in artifacts_payload(run, "qa_publish")["stages"]:
         for artifact in stage["artifacts"]:
-            if artifact["artifact_type"] == "video_final":
+            if artifact["artifact_type"] == "video_final" and artifact["playback_ready"]:
                 return artifact
+    return None
+
+
+def final_problem(run: RunDir) -> str | None:
+    """Why a published movie is no longer available, when it was published and then changed."""
+    for stage in artifacts_payload(run, "qa_publish")["stages"]:
+        for artifact in stage["artifacts"]:
+            if artifact["artifact_type"] == "video_final" and not artifact["playback_ready"]:
+                return artifact["metadata"].get("problem")
     return None
 
 
 def _artifact(run: RunDir, stage_id: str, item: dict[str, Any], name: str, output: dict[str, Any]) -> dict[str, Any]:
     path = run.abs(output["path"])
     suffix = path.suffix.lower()
+    # Size and time first, the hash only when the time moved: a file changed or removed since
+    # it was made is not offered as ready, whatever the manifest says.
+    intact = output_matches(path, output)
+    meta_problem = (
+        None
+        if intact
+        else ("missing" if not path.exists() else "changed on disk since it was made; `sparkle resume` makes it again")
+    )
     result = item.get("result") or {}
     meta: dict[str, Any] = {"item_id": item["item_id"], "output": name, "fingerprint": item.get("fingerprint")}
     duration = frame_rate = resolution = None
@@ -91,6 +174,8 @@ def _artifact(run: RunDir, stage_id: str, item: dict[str, Any], name: str, outpu
         resolution = f"{result['width']}x{result['height']}"
     if result.get("faces"):
         meta["faces"] = result["faces"]
+    if meta_problem:
+        meta["problem"] = meta_problem
     return {
         "artifact_type": output["artifact_type"],
         "artifact_uri": path.resolve().as_uri(),
@@ -102,10 +187,38 @@ def _artifact(run: RunDir, stage_id: str, item: dict[str, Any], name: str, outpu
         "duration_s": round(duration, 4) if duration else None,
         "frame_rate": frame_rate,
         "resolution_px": resolution,
-        "label": item.get("label") or item["item_id"],
-        "playback_ready": suffix in PLAYABLE and path.exists(),
+        "label": _label(item, output),
+        "playback_ready": suffix in PLAYABLE and intact,
         "metadata": meta,
     }
+
+
+#: What each kind of output is, for items that make several (their own label names the item).
+ARTIFACT_LABELS = {
+    "plan": "normalized plan",
+    "validation_report": "validation report",
+    "video_raw_concat": "joined clips, no sound",
+    "video_assembled": "the movie",
+    "subtitles": "subtitles",
+    "alignment_map": "alignment map (shots, lines, frames)",
+    "tts_timeline": "every line on one track",
+    "dialogue_timeline_audio": "timeline with the lines' actual times",
+    "qa_report": "QA report",
+    "video_clip_accepted": "accepted clip",
+}
+
+
+def _label(item: dict[str, Any], output: dict[str, Any]) -> str:
+    outputs = item.get("outputs") or {}
+    kind = str(output.get("artifact_type") or "")
+    if len(outputs) > 1 or kind in {"plan", "validation_report"}:
+        label = ARTIFACT_LABELS.get(kind, kind.replace("_", " "))
+        if kind == "subtitles":
+            label += f" ({Path(str(output.get('path'))).suffix.lstrip('.').upper()})"
+        elif kind in {"qa_report", "video_clip_accepted"}:
+            label = f"{item.get('item_id')}: {label}"
+        return label
+    return str(item.get("label") or item.get("item_id") or "")
 
 
 def _qa_summary(stage_id: str, manifest: dict[str, Any]) -> dict[str, Any] | None:
