@@ -493,6 +493,8 @@ class Engine:
             os.replace(tmp, self.run.abs(item.outputs[name].path))
         ctx.results[item.id] = record["result"]
         ctx.records[item.id] = record
+        for text in record["result"].get("run_notices") or []:  # what a stage wants the person to see
+            self.observer.notice(f"{stage.id}: {text}")
         self._event(
             _record(
                 stage,
