@@ -327,7 +327,10 @@ class PipelineHolder:
             self.dtype,
             allow_download=bool(self.options.get("download")),
             component_dtypes=component_dtypes,
-            variant=str(self.options["variant"]) if self.options.get("variant") else None,
+            # A variant names hub files (fp16); a local folder holds what it holds.
+            variant=str(self.options["variant"])
+            if self.options.get("variant") and not _looks_local(self.location)
+            else None,
         )
         self.pipe.set_progress_bar_config(disable=True)
         if prepare is not None:
@@ -362,9 +365,7 @@ class PipelineHolder:
             if not is_oom(exc):
                 raise
             free_memory()
-            raise RuntimeError(
-                self._oom_message("loading the model", next_memory_step(step, self.device))
-            ) from exc
+            raise RuntimeError(self._oom_message("loading the model", next_memory_step(step, self.device))) from exc
 
     def close(self) -> None:
         from sparkle_cli.backends.torch_utils import free_memory
