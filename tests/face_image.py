@@ -39,7 +39,9 @@ def draw_face(
     draw = ImageDraw.Draw(picture)
     # Hair behind the head, then the neck and the face.
     draw.ellipse([cx - 0.62 * fw, cy - 0.66 * fh, cx + 0.62 * fw, cy + 0.25 * fh], fill=(40, 28, 22))
-    draw.rectangle([cx - 0.2 * fw, cy + 0.3 * fh, cx + 0.2 * fw, cy + 0.75 * fh], fill=tuple(int(s * 0.8) for s in skin))
+    draw.rectangle(
+        [cx - 0.2 * fw, cy + 0.3 * fh, cx + 0.2 * fw, cy + 0.75 * fh], fill=tuple(int(s * 0.8) for s in skin)
+    )
     face = Image.new("L", picture.size, 0)
     ImageDraw.Draw(face).ellipse([cx - fw / 2, cy - fh / 2, cx + fw / 2, cy + fh / 2], fill=255)
     # Light from the front: the cheeks and temples fall off into shadow.
@@ -54,18 +56,28 @@ def draw_face(
     for side in (-1, 1):
         ex = cx + side * 0.21 * fw
         # Brows, the shadowed eye socket, the white, the iris and the pupil.
-        draw.line([ex - 0.13 * fw, eye_y - 0.1 * fh, ex + 0.12 * fw, eye_y - 0.12 * fh], fill=(45, 30, 25), width=max(2, int(0.035 * fh)))
+        draw.line(
+            [ex - 0.13 * fw, eye_y - 0.1 * fh, ex + 0.12 * fw, eye_y - 0.12 * fh],
+            fill=(45, 30, 25),
+            width=max(2, int(0.035 * fh)),
+        )
         draw.ellipse([ex - 0.14 * fw, eye_y - 0.06 * fh, ex + 0.14 * fw, eye_y + 0.06 * fh], fill=(150, 105, 90))
         draw.ellipse([ex - 0.1 * fw, eye_y - 0.035 * fh, ex + 0.1 * fw, eye_y + 0.035 * fh], fill=(235, 230, 225))
         draw.ellipse([ex - 0.045 * fw, eye_y - 0.035 * fh, ex + 0.045 * fw, eye_y + 0.035 * fh], fill=(70, 50, 35))
         draw.ellipse([ex - 0.02 * fw, eye_y - 0.018 * fh, ex + 0.02 * fw, eye_y + 0.018 * fh], fill=(10, 8, 8))
     # The nose: a shadow down one side and under the tip.
-    draw.line([cx + 0.03 * fw, eye_y + 0.03 * fh, cx + 0.06 * fw, cy + 0.14 * fh], fill=(170, 125, 100), width=max(2, int(0.02 * fh)))
+    draw.line(
+        [cx + 0.03 * fw, eye_y + 0.03 * fh, cx + 0.06 * fw, cy + 0.14 * fh],
+        fill=(170, 125, 100),
+        width=max(2, int(0.02 * fh)),
+    )
     draw.ellipse([cx - 0.09 * fw, cy + 0.13 * fh, cx + 0.09 * fw, cy + 0.19 * fh], fill=(165, 115, 95))
     # The lips; an open mouth shows a dark gap between them.
     my = cy + 0.29 * fh
     gap = 0.1 * fh * max(0.0, min(1.0, mouth_open))
-    draw.ellipse([cx - 0.2 * fw, my - 0.035 * fh - gap / 2, cx + 0.2 * fw, my + 0.035 * fh + gap / 2], fill=(160, 70, 70))
+    draw.ellipse(
+        [cx - 0.2 * fw, my - 0.035 * fh - gap / 2, cx + 0.2 * fw, my + 0.035 * fh + gap / 2], fill=(160, 70, 70)
+    )
     if gap > 1:
         draw.ellipse([cx - 0.15 * fw, my - gap / 2, cx + 0.15 * fw, my + gap / 2], fill=(50, 15, 20))
     else:
