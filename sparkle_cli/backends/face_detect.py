@@ -22,6 +22,7 @@ PADS = (0.0, 0.15, 0.0, 0.0)
 SMOOTH_WINDOW = 5
 #: The mouth inside an unpadded Haar face box, as fractions (x0, y0, x1, y1).
 MOUTH = (0.27, 0.58, 0.73, 0.84)
+EYE_WIDTH = 120
 DETECT_SIDE = 640  # frames are searched at most this wide: faster, and the cascades are trained on small faces
 #: A gap of up to this many frames between detections is bridged by interpolation.
 MAX_GAP = 8
@@ -73,9 +74,12 @@ def detect_faces(rgb: Any, min_fraction: float = 0.25) -> list[Box]:
     found = face_cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=9, minSize=(side, side))
     boxes = []
     for x, y, bw, bh in (found if len(found) else []):
+        # The eyes are looked for in the upper part of the face, brought to one width, so that the
+        # eye cascade sees eyes of the size it was trained on whatever the face's size.
         upper = gray[y : y + round(0.6 * bh), x : x + bw]
-        eye_side = max(6, bw // 14)
-        if len(eye_cascade.detectMultiScale(upper, scaleFactor=1.05, minNeighbors=2, minSize=(eye_side, eye_side))):
+        upper = cv2.resize(upper, (EYE_WIDTH, max(1, round(EYE_WIDTH * upper.shape[0] / upper.shape[1]))))
+        eye_side = EYE_WIDTH // 12
+        if len(eye_cascade.detectMultiScale(upper, scaleFactor=1.05, minNeighbors=1, minSize=(eye_side, eye_side))):
             boxes.append((round(x / scale), round(y / scale), round(bw / scale), round(bh / scale)))
     return sorted(boxes, key=lambda b: b[2] * b[3], reverse=True)
 
