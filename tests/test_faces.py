@@ -24,7 +24,11 @@ def centre(box):
 
 
 def test_detector_fires_on_a_face_and_not_on_noise() -> None:
-    for width, height, size, (cx, cy) in [(640, 360, 0.55, (0.5, 0.48)), (320, 240, 0.6, (0.45, 0.5)), (1280, 720, 0.5, (0.6, 0.45))]:
+    for width, height, size, (cx, cy) in [
+        (640, 360, 0.55, (0.5, 0.48)),
+        (320, 240, 0.6, (0.45, 0.5)),
+        (1280, 720, 0.5, (0.6, 0.45)),
+    ]:
         picture = draw_face(width, height, size=size, centre=(cx, cy))
         boxes = face_detect.detect_faces(picture)
         assert len(boxes) == 1, (width, boxes)
@@ -59,7 +63,9 @@ def test_padding_mouth_and_smoothing_follow_wav2lip() -> None:
 
 
 def test_track_follows_a_moving_face() -> None:
-    frames = [draw_face(320, 240, size=0.6, centre=(0.4 + 0.02 * i, 0.5), mouth_open=(i % 3) / 2, seed=i) for i in range(9)]
+    frames = [
+        draw_face(320, 240, size=0.6, centre=(0.4 + 0.02 * i, 0.5), mouth_open=(i % 3) / 2, seed=i) for i in range(9)
+    ]
     frames[4] = (np.random.default_rng(4).random((240, 320, 3)) * 255).astype(np.uint8)  # one frame lost
     track = face_detect.track_face(frames, None)
     assert all(track), track

@@ -35,7 +35,13 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def backend(models: dict[str, Path], **options) -> SDXLBackend:
     b = SDXLBackend(
-        {"model_path": str(models["sdxl"]), "steps": 2, "base_resolution": 64, "ip_adapter": str(models["ip"]), **options}
+        {
+            "model_path": str(models["sdxl"]),
+            "steps": 2,
+            "base_resolution": 64,
+            "ip_adapter": str(models["ip"]),
+            **options,
+        }
     )
     b.load()
     return b
@@ -57,7 +63,9 @@ def test_the_adapter_files_have_the_public_layout(models) -> None:
 def test_keyframes_are_conditioned_on_one_portrait_per_character(models, tmp_path: Path) -> None:
     b = backend(models)
     pipe = b.holder.pipe
-    assert pipe.image_encoder is not None and type(pipe.unet.encoder_hid_proj).__name__ == "MultiIPAdapterImageProjection"
+    assert (
+        pipe.image_encoder is not None and type(pipe.unet.encoder_hid_proj).__name__ == "MultiIPAdapterImageProjection"
+    )
     requests = [
         ImageRequest("k0", "Ava waits on the roof", 3, 96, 64, characters=[AVA, MIKO]),
         ImageRequest("k1", "Ava and Miko at the door", 4, 96, 64, characters=[AVA, MIKO]),

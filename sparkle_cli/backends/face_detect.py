@@ -73,7 +73,7 @@ def detect_faces(rgb: Any, min_fraction: float = 0.25) -> list[Box]:
     side = max(24, int(min(gray.shape) * min_fraction))
     found = face_cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=9, minSize=(side, side))
     boxes = []
-    for x, y, bw, bh in (found if len(found) else []):
+    for x, y, bw, bh in found if len(found) else []:
         # The eyes are looked for in the upper part of the face, brought to one width, so that the
         # eye cascade sees eyes of the size it was trained on whatever the face's size.
         upper = gray[y : y + round(0.6 * bh), x : x + bw]
