@@ -9,7 +9,6 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sparkle_cli.backends import face_detect
 from sparkle_cli.backends.base import CharacterLook, ClipRequest, FaceInfo, ImageRequest
 
 from .face_image import draw_face
@@ -24,6 +23,8 @@ def centre(box):
 
 
 def test_detector_fires_on_a_face_and_not_on_noise() -> None:
+    from sparkle_cli.backends import face_detect
+
     for width, height, size, (cx, cy) in [
         (640, 360, 0.55, (0.5, 0.48)),
         (320, 240, 0.6, (0.45, 0.5)),
@@ -49,6 +50,8 @@ def test_detector_fires_on_a_face_and_not_on_noise() -> None:
 
 
 def test_padding_mouth_and_smoothing_follow_wav2lip() -> None:
+    from sparkle_cli.backends import face_detect
+
     assert face_detect.pad_box((100, 50, 80, 100), 640, 360) == (100, 50, 80, 115)  # the chin: 15% below
     assert face_detect.pad_box((600, 300, 80, 100), 640, 360) == (600, 300, 40, 60)  # kept inside
     x, y, w, h = face_detect.mouth_box((100, 50, 80, 100))
@@ -63,6 +66,8 @@ def test_padding_mouth_and_smoothing_follow_wav2lip() -> None:
 
 
 def test_track_follows_a_moving_face() -> None:
+    from sparkle_cli.backends import face_detect
+
     frames = [
         draw_face(320, 240, size=0.6, centre=(0.4 + 0.02 * i, 0.5), mouth_open=(i % 3) / 2, seed=i) for i in range(9)
     ]
@@ -111,6 +116,8 @@ def test_sdxl_records_the_close_up_speakers_face(tmp_path: Path, monkeypatch) ->
 
 
 def test_wan_tracks_the_face_through_the_clip(tmp_path: Path, monkeypatch) -> None:
+    from sparkle_cli.backends import face_detect
+
     pytest.importorskip("diffusers")
     from diffusers import WanImageToVideoPipeline
     from PIL import Image
