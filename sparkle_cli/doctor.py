@@ -205,14 +205,17 @@ def run_checks(root: Path) -> list[dict[str, Any]]:
         rows.append(
             _row(f"package {package}", "ok" if version else "fail", version or "missing", f"pip install {package}")
         )
+    from sparkle_cli.backends.torch_utils import version_problem
+
     for package in ML_PACKAGES:
         version = _version(package)
+        too_old = version_problem(package, version) if version else None
         rows.append(
             _row(
                 f"package {package}",
-                "ok" if version else "info",
-                version or "not installed (ml extra)",
-                "" if version else "pip install -e '.[ml]' for SDXL, Wan and the other model backends",
+                "warn" if too_old else "ok" if version else "info",
+                too_old or version or "not installed (ml extra)",
+                "pip install -e '.[ml]'" if too_old or not version else "",
             )
         )
     rows += [

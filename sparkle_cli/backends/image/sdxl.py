@@ -57,7 +57,7 @@ IP_ADAPTER = "h94/IP-Adapter"
 IP_ADAPTER_WEIGHT = "sdxl_models/ip-adapter_sdxl.safetensors"
 IP_ADAPTER_ENCODER = "sdxl_models/image_encoder"
 IP_ADAPTER_SCALE = 0.6
-PORTRAIT_PROMPT = "portrait photo of {name}, {description}, head and shoulders, looking at the camera, plain studio background, soft light"
+PORTRAIT_PROMPT = "portrait photo of {name}, {description}, head and shoulders, facing the camera, plain background"
 IP_HINT = (
     "download it (huggingface-cli download h94/IP-Adapter sdxl_models/ip-adapter_sdxl.safetensors "
     "--include 'sdxl_models/image_encoder/*'), point render_profile.images.options.ip_adapter, "

@@ -404,7 +404,7 @@ class ChatterboxBackend(TTSBackend):
         if self._worker is not None:
             self._worker.stop()
             self._worker = None
-        self._model = None
+        self._model = self._voices = None
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
