@@ -77,7 +77,7 @@ TIERS: tuple[Tier, ...] = (
         qa_model="Qwen/Qwen2-VL-7B-Instruct",
         qa_dtype="bf16",
         dtype="bf16",
-        peak="about 55 GiB (Wan: 47 GB of weights, VAE and CLIP in fp32, plus 720p activations)",
+        peak="about 55-60 GiB (Wan: 47 GB of weights, VAE and CLIP in fp32, plus 720p activations and decode)",
         clip_time="about 19 min on an H100, about 55 min on an A100",
         source="the H100 anchor (391 s at 480p, 40 steps) scaled by the FLOPs of 720p (75,600 tokens, "
         "attention quadratic) at 30 steps; A100 by peak bf16 throughput",
@@ -156,9 +156,9 @@ TIERS: tuple[Tier, ...] = (
         qa_dtype="fp16",
         dtype="fp16",
         peak="about 10 GiB (SDXL in fp16 with the ViT-H IP-Adapter encoder, VAE tiled)",
-        clip_time="keyframes: about 30-45 s each; clips: seconds (the built-in animator)",
+        clip_time="keyframes: about 15-45 s each; clips: seconds (the built-in animator)",
         source="the A100 SDXL anchor scaled by the T4's fp16 throughput (65 vs 312 TFLOP/s) and memory "
-        "bandwidth (320 GB/s vs 1.5 TB/s)",
+        "bandwidth (320 GB/s vs 1.5 TB/s) gives 12-22 s; a T4 seldom reaches the same share of its peak",
         notes=(
             "Wan does not fit here: its UMT5-XXL text encoder alone is 11 GB in half precision (and T5 "
             "overflows in fp16), and 12 GB of RAM cannot stage the pipeline for offloading. Clips are "
