@@ -150,6 +150,8 @@ def test_produce_on_the_gpu_profile_with_tiny_models(
     policy = tmp_path / "policy.yaml"
     policy.write_text("vlm_retries: 0\nvlm_frames: 2\n")
 
+    for kind in models:  # --model-path sets these for the process: give them back when the test ends
+        monkeypatch.setenv(f"SPARKLE_MODEL_PATH_{kind.upper()}", "")
     paths = [f"--model-path={kind}={path}" for kind, path in models.items()]
     result = cli("produce", "gpu", *paths, "--qa-policy", str(policy))
     assert result.exit_code == 0, result.output
