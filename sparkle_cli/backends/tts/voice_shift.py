@@ -54,7 +54,7 @@ def time_stretch(samples: np.ndarray, factor: float, rate: int) -> np.ndarray:
         out[k * hop_out : k * hop_out + frame] += padded[start : start + frame] * window
         weight[k * hop_out : k * hop_out + frame] += window
         previous = start
-    out = out / np.maximum(weight, 1e-3)
+    out = (out / np.maximum(weight, 1e-3)).astype(np.float32)
     return out[:target].astype(np.float32)
 
 
