@@ -1,12 +1,16 @@
 """Seconds per denoising step and per image/clip, and peak memory: SDXL and Wan 2.1, plain diffusers vs our backends.
 
-Full size (the default, CUDA only): SDXL base at 1024x1024, 30 steps, and Wan 2.1 1.3B at 832x480,
-81 frames, built from their published configs with random weights (nothing is downloaded).
-`--tiny` builds the test suite's tiny pipelines and runs on the CPU in seconds.
+Full size (CUDA only) for a GPU tier (`--tier`, default: the tier this machine fits, see
+sparkle_cli/gpu_tiers.py), built from the published configs with random weights (nothing is
+downloaded): SDXL base at 1024x1024, 30 steps, in the tier's dtype; Wan 2.1 FLF2V-14B at 1280x720
+(80gb, 40gb tiers) or the 1.3B model at 832x480 (24gb), 81 frames, with the tier's memory options;
+the t4 tier has no Wan, so only SDXL runs. `--tiny` builds the test suite's tiny pipelines and
+runs on the CPU in seconds.
 
 (a) "plain": a diffusers script that loads the pipeline for every item; (b) "sparkle": our backend,
 loaded once per stage. Anchors: SDXL 30 steps on an A100 takes 2.4 to 4.6 s; one SDXL UNet step at
 1024x1024 is about 6.8 TFLOP, so 30 steps with CFG plus the VAE is about 0.5 s at 800 TFLOP/s.
+Wan I2V-14B at 480p, 40 steps, with plain diffusers on an H100: about 391 s.
 """
 
 from __future__ import annotations
@@ -158,6 +162,82 @@ def save_full_wan_13b(folder: Path) -> Path:
     return folder
 
 
+def save_full_wan_14b_flf2v(folder: Path, dtype: Any) -> Path:
+    """Wan 2.1 FLF2V-14B's transformer (40 layers, 40 heads of 128, FFN 13824, two CLIP images with a
+    position table), UMT5-XXL and CLIP ViT-H shapes, random weights, built on the GPU in `dtype`."""
+    import torch
+    from diffusers import (
+        AutoencoderKLWan,
+        FlowMatchEulerDiscreteScheduler,
+        WanImageToVideoPipeline,
+        WanTransformer3DModel,
+    )
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel, UMT5Config, UMT5EncoderModel
+
+    from tests.tiny_diffusion import umt5_tokenizer
+
+    # Built straight on the GPU in the target dtype: 16B parameters in fp32 on the host would need 65 GB.
+    with torch.device("cuda"):
+        torch.set_default_dtype(dtype)
+        try:
+            transformer = WanTransformer3DModel(
+                patch_size=(1, 2, 2),
+                num_attention_heads=40,
+                attention_head_dim=128,
+                in_channels=36,
+                out_channels=16,
+                text_dim=4096,
+                freq_dim=256,
+                ffn_dim=13824,
+                num_layers=40,
+                cross_attn_norm=True,
+                qk_norm="rms_norm_across_heads",
+                eps=1e-6,
+                image_dim=1280,
+                rope_max_seq_len=1024,
+                pos_embed_seq_len=2 * 257,
+            )
+            text = UMT5EncoderModel(
+                UMT5Config(
+                    vocab_size=256384,
+                    d_model=4096,
+                    d_kv=64,
+                    d_ff=10240,
+                    num_layers=24,
+                    num_heads=64,
+                    feed_forward_proj="gated-gelu",
+                    relative_attention_num_buckets=32,
+                )
+            )
+        finally:
+            torch.set_default_dtype(torch.float32)
+        vision = CLIPVisionModel(
+            CLIPVisionConfig(
+                hidden_size=1280,
+                intermediate_size=5120,
+                num_attention_heads=16,
+                num_hidden_layers=32,
+                patch_size=14,
+                image_size=224,
+                hidden_act="gelu",
+            )
+        )
+        vae = AutoencoderKLWan()
+    pipe = WanImageToVideoPipeline(
+        tokenizer=umt5_tokenizer(),
+        text_encoder=text,
+        vae=vae,
+        transformer=transformer,
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=5.0),
+        image_encoder=vision,
+        image_processor=CLIPImageProcessor(crop_size=224, size=224),
+    )
+    pipe.save_pretrained(folder)
+    del pipe
+    torch.cuda.empty_cache()
+    return folder
+
+
 def peak_mib(device: str) -> float:
     import torch
 
@@ -218,11 +298,22 @@ def plain_wan(
     return {"per_item_s": total / items, "per_step_s": total / items / steps, "peak_mib": peak_mib(device)}
 
 
-def ours_sdxl(folder: Path, device: str, size: int, steps: int, items: int, work: Path) -> dict[str, Any]:
+def ours_sdxl(
+    folder: Path, device: str, size: int, steps: int, items: int, work: Path, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
     from sparkle_cli.backends.base import ImageRequest
     from sparkle_cli.backends.image.sdxl import SDXLBackend
 
-    backend = SDXLBackend({"model_path": str(folder), "device": device, "steps": steps, "base_resolution": size})
+    backend = SDXLBackend(
+        {
+            **(options or {}),
+            "model_path": str(folder),
+            "device": device,
+            "steps": steps,
+            "base_resolution": size,
+            "ip_adapter": "none",  # no reference portraits: the same work as the plain script
+        }
+    )
     started = time.perf_counter()
     backend.load()
     results = [
@@ -238,7 +329,15 @@ def ours_sdxl(folder: Path, device: str, size: int, steps: int, items: int, work
 
 
 def ours_wan(
-    folder: Path, device: str, width: int, height: int, frames: int, steps: int, items: int, work: Path
+    folder: Path,
+    device: str,
+    width: int,
+    height: int,
+    frames: int,
+    steps: int,
+    items: int,
+    work: Path,
+    options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     from PIL import Image
 
@@ -248,7 +347,15 @@ def ours_wan(
     Image.new("RGB", (width, height), (90, 120, 160)).save(work / "a.png")
     Image.new("RGB", (width, height), (160, 120, 90)).save(work / "b.png")
     backend = WanBackend(
-        {"model_path": str(folder), "device": device, "steps": steps, "window_frames": frames, "measure_vae": False}
+        {
+            **(options or {}),
+            "model_path": str(folder),
+            "device": device,
+            "steps": steps,
+            "window_frames": frames,
+            "measure_vae": False,
+            "resolution": "plan",
+        }
     )
     started = time.perf_counter()
     backend.load()
@@ -274,36 +381,59 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="tiny random pipelines on the CPU (no GPU needed)")
     parser.add_argument("--items", type=int, default=3, help="images and clips per variant")
+    parser.add_argument("--tier", default=None, help="80gb, 40gb, 24gb or t4 (default: the tier this GPU fits)")
+    parser.add_argument("--steps", type=int, default=None, help="denoising steps (default 30; 4 with --tiny)")
     args = parser.parse_args()
 
     import torch
 
+    from sparkle_cli import gpu_tiers
     from tests.tiny_diffusion import save_tiny_sdxl, save_tiny_wan
 
     if not args.tiny and not torch.cuda.is_available():
         print("full-size benchmark needs a CUDA GPU; use --tiny for the CPU version", file=sys.stderr)
         return 2
     device = "cpu" if args.tiny else "cuda"
-    dtype = torch.float32 if args.tiny else torch.bfloat16
+    tier = gpu_tiers.tier(args.tier) if args.tier else gpu_tiers.choose(gpu_tiers.detect())[0]
+    dtype_name = "fp32" if args.tiny else tier.dtype if gpu_tiers.detect().bf16 else "fp16"
+    dtype = torch.float32 if args.tiny else {"bf16": torch.bfloat16, "fp16": torch.float16}[dtype_name]
+    video_options = {**tier.video_options, "dtype": "fp32" if args.tiny else dtype_name}
+    image_options = {"memory": tier.image_options.get("memory", "none"), "dtype": "fp32" if args.tiny else dtype_name}
     if args.tiny:
         image_size, steps, (width, height, frames) = 64, 4, (64, 64, 9)
     else:
-        image_size, steps, (width, height, frames) = 1024, 30, (832, 480, 81)
+        image_size, steps = 1024, 30
+        width, height, frames = (*tier.video_size, 81)
+    steps = args.steps or steps
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         sdxl = save_tiny_sdxl(work / "sdxl") if args.tiny else save_full_sdxl(work / "sdxl")
-        wan = save_tiny_wan(work / "wan", first_last=False) if args.tiny else save_full_wan_13b(work / "wan")
         variants = [
             ("sdxl", "plain diffusers", lambda n: plain_sdxl(sdxl, device, dtype, image_size, steps, n)),
-            ("sdxl", "sparkle sdxl", lambda n: ours_sdxl(sdxl, device, image_size, steps, n, work)),
-            ("wan", "plain diffusers", lambda n: plain_wan(wan, device, dtype, width, height, frames, steps, n)),
-            ("wan", "sparkle wan", lambda n: ours_wan(wan, device, width, height, frames, steps, n, work)),
+            ("sdxl", "sparkle sdxl", lambda n: ours_sdxl(sdxl, device, image_size, steps, n, work, image_options)),
         ]
+        if args.tiny or tier.runs_wan:
+            if args.tiny:
+                wan = save_tiny_wan(work / "wan", first_last=False)
+            elif tier.video_model == "wan-2.1-flf2v-14b":
+                wan = save_full_wan_14b_flf2v(work / "wan", dtype)
+            else:
+                wan = save_full_wan_13b(work / "wan")
+            variants += [
+                ("wan", "plain diffusers", lambda n: plain_wan(wan, device, dtype, width, height, frames, steps, n)),
+                (
+                    "wan",
+                    "sparkle wan",
+                    lambda n: ours_wan(wan, device, width, height, frames, steps, n, work, video_options),
+                ),
+            ]
         rows = []
         for model, variant, bench in variants:
             bench(1)  # kernels and caches warm up once, outside the timing, for every variant alike
             rows.append((model, variant, bench(args.items)))
     size = f"sdxl {image_size}x{image_size}, wan {width}x{height}x{frames}, {steps} steps, {device}"
+    if not args.tiny:
+        print(f"tier {tier.name}: {tier.title}; video memory {video_options.get('memory', '-')}, dtype {dtype_name}")
     print(f"| model | variant | s/step | s/item | peak MiB |   ({size}, {args.items} items)")
     print("|---|---|---|---|---|")
     for model, variant, r in rows:

@@ -18,7 +18,7 @@ from typing import Any
 
 from sparkle_cli.errors import UsageError
 
-KINDS = ("video", "image", "tts", "qa", "lipsync", "planner")
+KINDS = ("video", "image", "tts", "qa", "lipsync", "planner", "ip_adapter")
 
 
 def config_path() -> Path | None:

@@ -82,6 +82,33 @@ def check_gpu() -> dict[str, Any]:
     return _row("gpu", "info", f"torch {torch.__version__} sees no GPU; real backends would run on the CPU (slowly)")
 
 
+def check_gpu_tier(machine: Any = None) -> dict[str, Any]:
+    """Which GPU tier `--profile gpu` picks here: its models, size, dtype, offload and expected cost."""
+    from sparkle_cli import gpu_tiers
+
+    machine = machine or gpu_tiers.detect()
+    if not machine.gpu:
+        return _row(
+            "gpu tier",
+            "info",
+            f"{gpu_tiers.describe(machine)}: --profile gpu plans for the 80gb tier (a plan made here for a GPU elsewhere)",
+            "plan for a smaller card with --profile gpu-40gb, gpu-24gb or gpu-t4",
+        )
+    tier, why = gpu_tiers.choose(machine)
+    video = tier.video_options.get("memory") or "-"
+    detail = (
+        f"{gpu_tiers.describe(machine)} -> {tier.name} ({tier.title}): video {tier.video_model} at "
+        f"{tier.video_size[0]}x{tier.video_size[1]}, {tier.dtype if machine.bf16 else 'fp16'}, memory {video}; "
+        f"images SDXL {tier.image_options.get('base_resolution')} px; QA {tier.qa_model}; "
+        f"peak {tier.peak}; per clip {tier.clip_time} (estimates)"
+    )
+    notes = [*why, *tier.notes]
+    if notes:
+        detail += "; " + " ".join(notes)
+    status = "ok" if machine.vram_gib >= tier.min_vram_gib else "warn"
+    return _row("gpu tier", status, detail, f"sparkle plan ... --profile gpu (or gpu-{tier.name})")
+
+
 def check_chatterbox() -> dict[str, Any]:
     """Where Chatterbox would run: in this process, or the interpreter named for its worker."""
     from sparkle_cli.backends.tts.chatterbox import (
@@ -178,14 +205,17 @@ def run_checks(root: Path) -> list[dict[str, Any]]:
         rows.append(
             _row(f"package {package}", "ok" if version else "fail", version or "missing", f"pip install {package}")
         )
+    from sparkle_cli.backends.torch_utils import version_problem
+
     for package in ML_PACKAGES:
         version = _version(package)
+        too_old = version_problem(package, version) if version else None
         rows.append(
             _row(
                 f"package {package}",
-                "ok" if version else "info",
-                version or "not installed (ml extra)",
-                "" if version else "pip install -e '.[ml]' for SDXL, Wan and the other model backends",
+                "warn" if too_old else "ok" if version else "info",
+                too_old or version or "not installed (ml extra)",
+                "pip install -e '.[ml]'" if too_old or not version else "",
             )
         )
     rows += [
@@ -195,6 +225,7 @@ def run_checks(root: Path) -> list[dict[str, Any]]:
         check_wav2lip(),
         check_llm_planner(),
         check_gpu(),
+        check_gpu_tier(),
         check_disk(root),
     ]
     rows += check_diffusion_models()

@@ -558,6 +558,8 @@ class Engine:
                 ) from exc
         ctx.results[item.id] = record["result"]
         ctx.records[item.id] = record
+        for text in record["result"].get("run_notices") or []:  # what a stage wants the person to see
+            self.observer.notice(f"{stage.id}: {text}")
         self._event(
             _record(
                 stage,

@@ -169,4 +169,6 @@ def _write_run(
             "artifacts": [run.plan_path.resolve().as_uri()],
         }
     )
-    return PlanResult(run=run, envelope=envelope, notices=check.notices, planner=planner, model=model)
+    tier = ((plan.get("render_profile") or {}).get("gpu_tier") or {}) if isinstance(plan, dict) else {}
+    tier_notes = [f"gpu tier {tier.get('name')}: {note}" for note in tier.get("notes") or []]
+    return PlanResult(run=run, envelope=envelope, notices=check.notices + tier_notes, planner=planner, model=model)

@@ -1,4 +1,8 @@
-"""Named render profiles: which backend each stage uses, written into the plan where it stays editable."""
+"""Named render profiles: which backend each stage uses, written into the plan where it stays editable.
+
+`gpu` picks its models, sizes, dtypes and memory options from this machine's GPU and RAM (see
+gpu_tiers); `gpu-80gb`, `gpu-40gb`, `gpu-24gb` and `gpu-t4` name a tier outright.
+"""
 
 from __future__ import annotations
 
@@ -21,27 +25,29 @@ PRESETS: dict[str, dict[str, Any]] = {
         "qa": {"backend": "heuristic"},
         "lipsync": {"backend": "amplitude"},
     },
-    "gpu": {
-        "video": {"model_id": "wan-2.1", "max_fps": 16, "width": 832, "height": 480},
-        "images": {"backend": "sdxl", "model_id": "stabilityai/stable-diffusion-xl-base-1.0"},
-        "tts": {"backend": "chatterbox"},
-        "qa": {"backend": "qwen2vl", "model_id": "Qwen/Qwen2-VL-2B-Instruct"},
-        "lipsync": {"backend": "wav2lip"},
-    },
 }
+GPU_PROFILES = ("gpu", "gpu-80gb", "gpu-40gb", "gpu-24gb", "gpu-t4")
 
 DEFAULT_PROFILE = "builtin"
 
 
 def load_profile(name_or_path: str) -> dict[str, Any]:
     """A preset by name, or a YAML/JSON file holding a render_profile object."""
+    if name_or_path in GPU_PROFILES:
+        from sparkle_cli import gpu_tiers
+
+        named = name_or_path.removeprefix("gpu").removeprefix("-") or None
+        profile = gpu_tiers.profile_for(named)
+        profile["profile"] = name_or_path
+        return profile
     if name_or_path in PRESETS:
         profile = copy.deepcopy(PRESETS[name_or_path])
         profile["profile"] = name_or_path
         return profile
     path = Path(name_or_path)
     if not path.is_file():
-        raise UsageError(f"--profile {quote(name_or_path)}: not a preset ({', '.join(PRESETS)}) and no such file")
+        presets = ", ".join([*PRESETS, *GPU_PROFILES])
+        raise UsageError(f"--profile {quote(name_or_path)}: not a preset ({presets}) and no such file")
     data = load_data(path, "--profile", MAX_PROFILE_BYTES)
     if isinstance(data, dict) and "render_profile" in data:
         data = data["render_profile"]

@@ -180,8 +180,8 @@ def test_stage_caches_resamples_and_survives_a_dying_worker(
     assert [e["text"] for e in events(worker_env, "generate")] == LINES  # line_000 was not spoken again
     assert len(events(worker_env, "load")) == 2  # the worker was started again, once, for the resume
     spoken = events(worker_env, "generate")
-    assert spoken[0]["prompt"].endswith("refs/ava.wav") and spoken[0]["exaggeration"] == 0.8
-    assert spoken[1]["prompt"] is None and spoken[1]["cfg_weight"] == 0.2
+    assert spoken[0]["voice"].endswith("refs/ava.wav") and spoken[0]["exaggeration"] == 0.8
+    assert spoken[1]["voice"] == "builtin" and spoken[1]["cfg_weight"] == 0.2
 
     manifest = json.loads((runs / "cb" / "dialogue_audio" / "manifest.json").read_text())
     for i, text in enumerate(LINES):
@@ -201,3 +201,98 @@ def test_stage_caches_resamples_and_survives_a_dying_worker(
     write_wav(runs / "cb" / "refs" / "ava.wav", 0.2 * np.ones(4800, np.float32), 24000)  # a new reference clip
     assert cli("produce", "cb", "--json").exit_code == 0
     assert [e["text"] for e in events(worker_env, "generate")[3:]] == [LINES[0], LINES[2]]  # Ava's lines only
+
+
+def pitch_of(path: Path) -> float:
+    from .chatterbox_standin import dominant_pitch
+
+    samples, rate = read_wav(path)
+    return dominant_pitch(samples, rate)
+
+
+def tone(path: Path, hz: float, seconds: float = 1.0, rate: int = 24000) -> None:
+    t = np.arange(int(seconds * rate)) / rate
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_wav(path, (0.3 * np.sin(2 * np.pi * hz * t)).astype(np.float32), rate)
+
+
+def test_a_cloned_voice_does_not_leak_and_characters_without_clips_stay_apart(
+    runs: Path, cli, tmp_path: Path, worker_env: Path
+) -> None:
+    """Ava clones a 260 Hz clip; Miko, without one, must not speak in Ava's voice after her line."""
+    options = {"model_entry": STANDIN, "mode": "worker", "device": "cpu"}
+    plan = write_json(tmp_path / "plan.json", mini_plan({"backend": "chatterbox", "options": options}))
+    assert cli("plan", "--from-file", str(plan), "--run-id", "voices").exit_code == 0
+    tone(runs / "voices" / "refs" / "ava.wav", 260.0)
+    result = cli("produce", "voices", "--json")
+    assert result.exit_code == 0, result.output
+    lines = runs / "voices" / "dialogue_audio"
+    ava, miko, ava_again = (pitch_of(lines / f"line_00{i}.wav") for i in range(3))
+    assert abs(ava - 260) < 5 and abs(ava_again - 260) < 5
+    # Miko: the built-in voice (150 Hz) moved by the second character's step, -3 semitones: 126 Hz.
+    assert abs(miko - 150 * 2 ** (-3 / 12)) < 5, f"Miko speaks at {miko:.0f} Hz (Ava's clip is 260 Hz)"
+    prepared = events(worker_env, "prepare")
+    assert len(prepared) == 1 and prepared[0]["clip"].endswith("refs/ava.wav")  # once per voice, not per line
+    manifest = json.loads((lines / "manifest.json").read_text())["items"]
+    assert manifest["line_001"]["result"]["voice_source"] == "built-in"
+    assert manifest["line_001"]["result"]["pitch_shift"] == -3.0
+
+    # No clips at all: the two characters still sound apart.
+    bare = mini_plan({"backend": "chatterbox", "options": options})
+    del bare["characters"][0]["voice_profile"]["reference_audio"]
+    assert cli("plan", "--from-file", str(write_json(tmp_path / "bare.json", bare)), "--run-id", "bare").exit_code == 0
+    assert cli("produce", "bare", "--json").exit_code == 0
+    lines = runs / "bare" / "dialogue_audio"
+    ava, miko = pitch_of(lines / "line_000.wav"), pitch_of(lines / "line_001.wav")
+    assert abs(ava - 150) < 5 and abs(miko - 126) < 5 and 12 * np.log2(ava / miko) > 2
+
+
+def test_checkpoint_folder_without_conds_pt(runs: Path, cli, tmp_path: Path, worker_env: Path) -> None:
+    """No built-in voice: characters with a clip speak, one without a clip or a bank is refused up front."""
+    folder = tmp_path / "chatterbox-ckpt"
+    folder.mkdir()
+    for name in ("ve.safetensors", "t3_cfg.safetensors", "s3gen.safetensors", "tokenizer.json"):
+        (folder / name).write_bytes(b"")
+    options = {"model_entry": STANDIN, "mode": "worker", "device": "cpu", "model_path": str(folder)}
+    plan = write_json(tmp_path / "plan.json", mini_plan({"backend": "chatterbox", "options": options}))
+    assert cli("plan", "--from-file", str(plan), "--run-id", "noconds").exit_code == 0
+    tone(runs / "noconds" / "refs" / "ava.wav", 260.0)
+    failed = cli("produce", "noconds")
+    assert failed.exit_code != 0
+    assert "miko" in failed.output and "conds.pt" in failed.output and "voice bank" in failed.output
+    assert events(worker_env, "generate") == []  # refused before a line was spoken
+
+    bank = tmp_path / "bank"
+    tone(bank / "deep.wav", 110.0)
+    options["voice_bank"] = str(bank)
+    plan = write_json(tmp_path / "plan2.json", mini_plan({"backend": "chatterbox", "options": options}))
+    assert cli("plan", "--from-file", str(plan), "--run-id", "bank").exit_code == 0
+    tone(runs / "bank" / "refs" / "ava.wav", 260.0)
+    result = cli("produce", "bank", "--json")
+    assert result.exit_code == 0, result.output
+    lines = runs / "bank" / "dialogue_audio"
+    assert abs(pitch_of(lines / "line_000.wav") - 260) < 5 and abs(pitch_of(lines / "line_001.wav") - 110) < 5
+    assert [e["builtin"] for e in events(worker_env, "load")] == [False]
+
+
+def test_pitch_shift_keeps_length_and_moves_pitch() -> None:
+    from sparkle_cli.backends.tts.voice_shift import shift_pitch
+
+    from .chatterbox_standin import dominant_pitch
+
+    rate = 24000
+    t = np.arange(int(1.2 * rate)) / rate
+    voice = (0.4 * np.sin(2 * np.pi * 180 * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 4 * t))).astype(np.float32)
+    for semitones in (-5, -3, 3, 5):
+        shifted = shift_pitch(voice, rate, semitones)
+        assert len(shifted) == len(voice)
+        assert abs(dominant_pitch(shifted, rate) - 180 * 2 ** (semitones / 12)) < 3
+
+
+def test_install_hint_keeps_chatterbox_in_its_own_environment() -> None:
+    from sparkle_cli.backends.tts.chatterbox import INSTALL_HINT
+
+    assert "venv" in INSTALL_HINT and "SPARKLE_CHATTERBOX_PYTHON" in INSTALL_HINT
+    assert "pip install chatterbox-tts here" not in INSTALL_HINT and "never pip install it into this" in INSTALL_HINT
+    extra = (ROOT / "pyproject.toml").read_text()
+    assert "chatterbox" not in extra.split("ml = [", 1)[1].split("]", 1)[0]

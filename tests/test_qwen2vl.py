@@ -191,3 +191,15 @@ def test_qa_stages_run_the_model_on_a_produced_movie(
     assert final["checks"]["finger_issues"]["status"] == "not_evaluated"
     assert final["checks"]["duration"]["status"] == "passed"
     assert len(final["vision"]["frames"]) == 2
+
+
+def test_transformers_older_than_the_floor_is_refused(monkeypatch) -> None:
+    """Before 5.3 Qwen2-VL's forward refuses the mm_token_type_ids that `generate` is given here."""
+    from importlib import metadata
+
+    from sparkle_cli.backends.base import BackendUnavailable
+
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: "5.2.0" if name == "transformers" else real(name))
+    with pytest.raises(BackendUnavailable, match=r"transformers 5\.2\.0 is older than 5\.3\.0"):
+        Qwen2VLBackend.check()

@@ -17,7 +17,7 @@ from sparkle_cli.backends.diffusers_common import next_memory_step  # noqa: E402
 from sparkle_cli.backends.video.wan import resample_indices, window_plan  # noqa: E402
 from sparkle_cli.media.video import first_last_frames, iter_frames, probe, psnr  # noqa: E402
 
-from .tiny_diffusion import save_tiny_sdxl, save_tiny_wan  # noqa: E402
+from .tiny_diffusion import save_tiny_ip_adapter, save_tiny_sdxl, save_tiny_wan  # noqa: E402
 
 FPS = 8
 
@@ -25,7 +25,8 @@ FPS = 8
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("models")
-    return {"sdxl": save_tiny_sdxl(root / "sdxl"), "wan": save_tiny_wan(root / "wan")}
+    sdxl = save_tiny_sdxl(root / "sdxl")
+    return {"sdxl": sdxl, "wan": save_tiny_wan(root / "wan"), "ip_adapter": save_tiny_ip_adapter(root / "ip", sdxl)}
 
 
 def profile(models: dict[str, Path], folder: Path, **video_options: object) -> Path:
@@ -51,7 +52,12 @@ def profile(models: dict[str, Path], folder: Path, **video_options: object) -> P
         # 4:2:0 chroma subsampling alone would take below the 28 dB continuity threshold.
         "images": {
             "backend": "sdxl",
-            "options": {"model_path": str(models["sdxl"]), "steps": 2, "base_resolution": 32},
+            "options": {
+                "model_path": str(models["sdxl"]),
+                "steps": 2,
+                "base_resolution": 32,
+                "ip_adapter": str(models["ip_adapter"]),
+            },
         },
         "tts": {"backend": "espeak"},
         "qa": {"backend": "heuristic"},

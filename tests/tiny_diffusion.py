@@ -172,3 +172,56 @@ def save_tiny_wan(folder: Path, *, first_last: bool = True) -> Path:
     )
     pipe.save_pretrained(folder)
     return folder
+
+
+def save_tiny_ip_adapter(folder: Path, sdxl_folder: Path, *, tokens: int = 4) -> Path:
+    """IP-Adapter weights for the tiny SDXL in h94/IP-Adapter's layout, random values.
+
+    `sdxl_models/ip-adapter_sdxl.safetensors` holds `image_proj.proj.{weight,bias}` (image embedding
+    -> `tokens` x cross-attention width), `image_proj.norm.{weight,bias}`, and for every
+    cross-attention processor `ip_adapter.<n>.to_k_ip.weight` / `to_v_ip.weight`, where n counts all
+    of the UNet's attention processors in order (self-attention ones hold nothing: 1, 3, 5, ...).
+    `sdxl_models/image_encoder/` is a CLIPVisionModelWithProjection saved by transformers.
+    """
+    import torch
+    from diffusers import UNet2DConditionModel
+    from safetensors.torch import save_file
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    unet = UNet2DConditionModel.from_pretrained(sdxl_folder, subfolder="unet")
+    cross = int(unet.config.cross_attention_dim)
+    widths = list(unet.config.block_out_channels)
+    torch.manual_seed(1)
+    encoder = CLIPVisionModelWithProjection(
+        CLIPVisionConfig(
+            hidden_size=32,
+            intermediate_size=37,
+            projection_dim=16,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            image_size=32,
+            patch_size=8,
+        )
+    )
+    encoder.save_pretrained(folder / "sdxl_models" / "image_encoder")
+    embed = encoder.config.projection_dim
+    tensors = {
+        "image_proj.proj.weight": torch.randn(tokens * cross, embed) * 0.5,
+        "image_proj.proj.bias": torch.randn(tokens * cross) * 0.1,
+        "image_proj.norm.weight": torch.ones(cross),
+        "image_proj.norm.bias": torch.zeros(cross),
+    }
+    for index, name in enumerate(unet.attn_processors):
+        if not name.endswith("attn2.processor"):
+            continue
+        if name.startswith("mid_block"):
+            width = widths[-1]
+        elif name.startswith("up_blocks"):
+            width = list(reversed(widths))[int(name[len("up_blocks.")])]
+        else:
+            width = widths[int(name[len("down_blocks.")])]
+        for proj in ("to_k_ip", "to_v_ip"):
+            tensors[f"ip_adapter.{index}.{proj}.weight"] = torch.randn(width, cross) * 0.5
+    (folder / "sdxl_models").mkdir(parents=True, exist_ok=True)
+    save_file(tensors, str(folder / "sdxl_models" / "ip-adapter_sdxl.safetensors"))
+    return folder

@@ -181,6 +181,8 @@ class ClipResult:
     #: Per character id, the mouth box in every frame (None where the face is not visible).
     mouth_tracks: dict[str, list[Box | None]] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: Per character id, the (padded) face box in every frame, where a backend found the face itself.
+    face_tracks: dict[str, list[Box | None]] = field(default_factory=dict)
 
 
 class VideoBackend(Backend):

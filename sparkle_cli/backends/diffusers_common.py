@@ -39,6 +39,8 @@ SAMPLING_DEFAULTS: dict[str, tuple[int, float]] = {
 }
 
 MEMORY_OPTIONS = ("none", "model_cpu_offload", "group_offload", "vae_tiling")
+#: Room kept free for activations, the VAE decode and the CUDA context when `memory: auto` decides.
+ACTIVATION_HEADROOM = 6 * 2**30
 
 
 def model_hint(kind: str) -> str:
@@ -112,8 +114,8 @@ def checkpoint_problem(location: str, kind: str, *, allow_download: bool = False
 
 
 def memory_set(value: Any) -> list[str]:
-    """Memory options from a string ("vae_tiling,model_cpu_offload"), a list, or None."""
-    if value is None or value == "":
+    """Memory options from a string ("vae_tiling,model_cpu_offload"), a list, or None ("auto" is decided at load)."""
+    if value is None or value == "" or value == "auto":
         return []
     items = value if isinstance(value, (list, tuple)) else str(value).replace("+", ",").split(",")
     chosen = [str(i).strip() for i in items if str(i).strip() and str(i).strip() != "none"]
@@ -135,6 +137,54 @@ def next_memory_step(current: list[str], device: str) -> list[str] | None:
     if "vae_tiling" not in current:
         return sorted(set(current) | {"vae_tiling"})
     return None
+
+
+def component_bytes(pipe: Any) -> dict[str, int]:
+    """Bytes of weights per torch component of a pipeline."""
+    import torch
+
+    sizes = {}
+    for name, component in pipe.components.items():
+        if isinstance(component, torch.nn.Module):
+            sizes[name] = sum(p.numel() * p.element_size() for p in component.parameters())
+    return sizes
+
+
+def auto_memory(sizes: dict[str, int], free: int) -> list[str]:
+    """The memory options a pipeline of component sizes `sizes` needs on a GPU with `free` bytes.
+
+    Everything on the GPU when it all fits with room for activations; else one model at a time
+    (model_cpu_offload) when the largest fits; else layers streamed from the CPU (group_offload).
+    """
+    total, largest = sum(sizes.values()), max(sizes.values(), default=0)
+    if total + ACTIVATION_HEADROOM <= free:
+        return []
+    if largest + ACTIVATION_HEADROOM <= free:
+        return ["model_cpu_offload", "vae_tiling"]
+    return ["group_offload", "vae_tiling"]
+
+
+def gpu_free_bytes(device: str) -> int:
+    import torch
+
+    free, _total = torch.cuda.mem_get_info(torch.device(device))
+    return int(free)
+
+
+def execution_device(module: Any) -> Any:
+    """The device a module's inputs must be on: under offload hooks that is the hook's onload
+    device, not where the weights sit between calls (the CPU)."""
+    import torch
+
+    try:
+        from diffusers.utils.torch_utils import get_module_execution_device
+    except ImportError:  # older diffusers: read accelerate's hook ourselves
+        for submodule in module.modules():
+            found = getattr(getattr(submodule, "_hf_hook", None), "execution_device", None)
+            if found is not None:
+                return torch.device(found)
+        return next(module.parameters()).device
+    return get_module_execution_device(module)
 
 
 def apply_memory(pipe: Any, memory: list[str], device: str) -> list[str]:
@@ -184,17 +234,60 @@ def apply_attention(pipe: Any, attention: str | None) -> str:
     return name
 
 
-def load_pipeline(cls: Any, location: str, kind: str, dtype: Any, *, allow_download: bool) -> Any:
-    """`cls.from_pretrained(location)` with errors that say what to set."""
+def load_pipeline(
+    cls: Any,
+    location: str,
+    kind: str,
+    dtype: Any,
+    *,
+    allow_download: bool,
+    component_dtypes: dict[str, Any] | None = None,
+    variant: str | None = None,
+) -> Any:
+    """`cls.from_pretrained(location)` with errors that say what to set.
+
+    `component_dtypes` keeps named components in another dtype than `dtype` (Wan's VAE and
+    image encoder in fp32, as its reference code has them); `variant` picks weight files such
+    as `fp16` (half the download for half-precision tiers).
+    """
     problem = checkpoint_problem(location, kind, allow_download=allow_download)
     if problem:
         raise BackendUnavailable(problem)
     path = Path(location).expanduser()
     source = str(path) if path.exists() else location
+    dtypes = {"default": dtype, **(component_dtypes or {})} if component_dtypes else dtype
+    extra = {"variant": variant} if variant else {}
     try:
-        return cls.from_pretrained(source, dtype=dtype)
+        pipe = cls.from_pretrained(source, dtype=dtypes, **extra)
     except (OSError, ValueError) as exc:
         raise BackendUnavailable(f"cannot load {cls.__name__} from {location}: {exc}; {model_hint(kind)}") from exc
+    check_dtypes(pipe, dtype, component_dtypes or {})
+    return pipe
+
+
+def check_dtypes(pipe: Any, dtype: Any, component_dtypes: dict[str, Any]) -> None:
+    """Fail when a component did not load in the dtype asked for (a diffusers that ignores `dtype=`
+    loads everything in fp32: twice the memory, and the run would only find out by running out)."""
+    import torch
+
+    from sparkle_cli.backends.torch_utils import VERSION_FLOORS, dtype_name
+
+    for name, component in pipe.components.items():
+        if not isinstance(component, torch.nn.Module) or not any(True for _ in component.parameters()):
+            continue
+        wanted = component_dtypes.get(name, dtype)
+        # Most of the weights decide: a model may keep a few small layers in fp32 on purpose.
+        counts: dict[Any, int] = {}
+        for param in component.parameters():
+            counts[param.dtype] = counts.get(param.dtype, 0) + param.numel()
+        got = max(counts, key=lambda key: counts[key])
+        if got != wanted:
+            import diffusers
+
+            raise BackendUnavailable(
+                f"{name} loaded as {dtype_name(got)}, not {dtype_name(wanted)}: diffusers {diffusers.__version__} "
+                f"did not apply dtype=; pip install -U 'diffusers>={VERSION_FLOORS['diffusers']}'"
+            )
 
 
 class PipelineHolder:
@@ -213,7 +306,18 @@ class PipelineHolder:
         self.load_s = 0.0
         self.oom_retries = 0
 
-    def load(self, cls: Any, fallback: str) -> None:
+    def load(
+        self,
+        cls: Any,
+        fallback: str,
+        component_dtypes: dict[str, Any] | None = None,
+        prepare: Callable[[Any], None] | None = None,
+    ) -> None:
+        """Load the pipeline, let `prepare` add to it (an IP-Adapter), then place it on the device.
+
+        Placing it is covered by the out-of-memory retry like every call: a checkpoint that does
+        not fit turns on the next memory option instead of failing the stage.
+        """
         from sparkle_cli.backends.torch_utils import resolve_device, resolve_dtype
 
         self.location = checkpoint_for(self.options, fallback)
@@ -221,12 +325,51 @@ class PipelineHolder:
         self.dtype = resolve_dtype(self.options.get("dtype"), self.device)
         started = time.perf_counter()
         self.pipe = load_pipeline(
-            cls, self.location, self.kind, self.dtype, allow_download=bool(self.options.get("download"))
+            cls,
+            self.location,
+            self.kind,
+            self.dtype,
+            allow_download=bool(self.options.get("download")),
+            component_dtypes=component_dtypes,
+            # A variant names hub files (fp16); a local folder holds what it holds.
+            variant=str(self.options["variant"])
+            if self.options.get("variant") and not _looks_local(self.location)
+            else None,
         )
         self.pipe.set_progress_bar_config(disable=True)
-        self.memory = apply_memory(self.pipe, memory_set(self.options.get("memory")), self.device)
+        if prepare is not None:
+            prepare(self.pipe)
+        self.memory = memory_set(self.options.get("memory"))
+        if str(self.options.get("memory") or "auto") == "auto" and not self.device.startswith(("cpu", "mps")):
+            self.memory = auto_memory(component_bytes(self.pipe), gpu_free_bytes(self.device))
+        self.memory = self._place(self.memory)
         self.attention = apply_attention(self.pipe, self.options.get("attention"))
         self.load_s = round(time.perf_counter() - started, 3)
+
+    def _place(self, memory: list[str]) -> list[str]:
+        """Move the pipeline onto the device; on out-of-memory, with the next memory option, once."""
+        from sparkle_cli.backends.torch_utils import free_memory, is_oom
+
+        try:
+            return apply_memory(self.pipe, memory, self.device)
+        except Exception as exc:
+            if not is_oom(exc):
+                raise
+            first = exc
+        free_memory()
+        step = next_memory_step(memory, self.device)
+        self.memory = memory
+        if step is None:
+            raise RuntimeError(self._oom_message("loading the model", None)) from first
+        self.oom_retries += 1
+        self.memory = step
+        try:
+            return apply_memory(self.pipe, step, self.device)
+        except Exception as exc:
+            if not is_oom(exc):
+                raise
+            free_memory()
+            raise RuntimeError(self._oom_message("loading the model", next_memory_step(step, self.device))) from exc
 
     def close(self) -> None:
         from sparkle_cli.backends.torch_utils import free_memory
@@ -263,9 +406,10 @@ class PipelineHolder:
         step = next_memory_step(self.memory, self.device)
         if step is None:
             raise RuntimeError(self._oom_message(what, None)) from first
-        self.memory = apply_memory(self.pipe, step, self.device)
+        self.memory = step
         self.oom_retries += 1
         try:
+            self.memory = apply_memory(self.pipe, step, self.device)
             return call()
         except Exception as exc:
             if not is_oom(exc):

@@ -44,15 +44,18 @@ class AssemblyLipsync(Stage):
             if not shot["is_talking_closeup"]:
                 continue
             speaker = speaker_for_shot(plan, index)
-            track = (ctx.result("video_clips", shot["id"]).get("mouth_tracks") or {}).get(speaker or "")
-            # A model backend reports a close-up without a face box itself; the built-in one leaves it be.
-            if not speaker or ((not track or not any(track)) and spec.name == "amplitude"):
+            clip_result = ctx.result("video_clips", shot["id"])
+            track = (clip_result.get("mouth_tracks") or {}).get(speaker or "")
+            face_boxes = (clip_result.get("face_tracks") or {}).get(speaker or "")
+            # No face found for the speaker: the line is heard off-screen, never a failed lipsync.
+            if not speaker or not track or not any(track):
                 skipped[shot["id"]] = (
-                    "no character speaks in it" if not speaker else f"its keyframes recorded no face for {speaker}"
+                    "no character speaks in it"
+                    if not speaker
+                    else f"no face was found for {speaker} in it; the line is heard off-screen"
                 )
                 continue
             timing = timeline["shots"][index]
-            track = track or [None] * timing["frames"]
             faces = [_speaker_face(ctx, shot[key], speaker) for key in ("start_base_image_id", "end_base_image_id")]
             start, end = timing["start_s"], timing["start_s"] + timing["duration_s"]
             lines = [
@@ -77,6 +80,8 @@ class AssemblyLipsync(Stage):
             }
             if spec.name != "amplitude":  # the amplitude backend never reads the face boxes
                 inputs["keyframe_faces"] = faces
+                if face_boxes:
+                    inputs["face_boxes"] = face_boxes
             lipsync_items.append(
                 Item(
                     id=f"lipsync_{shot['id']}",
@@ -91,6 +96,7 @@ class AssemblyLipsync(Stage):
                         "frames": timing["frames"],
                         "lines": lines,
                         "keyframe_faces": faces,
+                        "face_boxes": face_boxes,
                     },
                     backend=spec,
                     estimate_s=timing["frames"] * 0.01,
@@ -183,7 +189,10 @@ def lipsync_shot(
     frames: int,
     lines: list[dict[str, Any]],
     keyframe_faces: list[dict[str, Any] | None] | None = None,
+    face_boxes: list[Any] | None = None,
 ) -> dict[str, Any]:
+    """Lipsync one talking close-up. `face_boxes`: the face per frame where the video backend found
+    it itself; otherwise the face follows the mouth track in the keyframes' proportions."""
     import numpy as np
 
     from sparkle_cli.backends.lipsync.amplitude import openness_curve
@@ -214,7 +223,7 @@ def lipsync_shot(
         fps=fps,
         voice=voice,
         sample_rate=rate,
-        face_track=face_track(track, keyframe_faces or []),
+        face_track=face_boxes if face_boxes else face_track(track, keyframe_faces or []),
     )
     return {
         **result,
@@ -327,6 +336,7 @@ def assemble(
     }
     atomic.write_json(out["alignment"], alignment)
     return {
+        "run_notices": [f"{shot}: {why}" for shot, why in (lipsync_skipped or {}).items() if "off-screen" in why],
         "frames": final.video.frames,
         "video_duration_s": final.video.duration_s,
         "audio_duration_s": final.audio.duration_s,

@@ -94,6 +94,7 @@ def render_clip(backend: Any, out: dict[str, str], request: dict[str, Any]) -> d
         "seed": req.seed,
         "camera": result.camera,
         "mouth_tracks": {k: [list(b) if b else None for b in v] for k, v in result.mouth_tracks.items()},
+        "face_tracks": {k: [list(b) if b else None for b in v] for k, v in result.face_tracks.items()},
         "metadata": result.metadata,
         "model_id": request.get("model_id") or backend.options.get("model_id") or backend.name,
     }

@@ -1,7 +1,9 @@
 """Wav2Lip lipsync: redraw the lower half of the speaker's face from the voice, frame by frame.
 
-Face boxes come from the keyframes (the image stage records them and the video stage carries
-them through the camera move), so no face detector runs and no frame is decoded twice. Frames
+Face boxes come from the earlier stages: a model video backend finds the face in every frame of
+the clip itself (`face_tracks`, see face_detect), the built-in animator carries the keyframes'
+boxes through its camera move; so no frame is decoded twice. The stage never hands over a
+close-up without a face (its line is heard off-screen); this backend refuses one. Frames
 stream from the clip through batched inference into the encoder, keeping frame count and rate.
 Checkpoint: the public `wav2lip_gan.pth` or `wav2lip.pth` (SPARKLE_MODEL_PATH_LIPSYNC, the
 config's `models: {wav2lip: PATH}`, or `render_profile.lipsync.options.model_path`).
@@ -150,9 +152,8 @@ class Wav2LipBackend(Backend):
             raise RuntimeError(f"the face track has {len(boxes)} boxes for the {n} frames of {clip}")
         if not any(clip_box(b, width, height) for b in boxes):
             raise RuntimeError(
-                f"no face box for the talking close-up {Path(clip).name}: the keyframes recorded no face for the "
-                "speaker and this backend runs no face detector; use an image backend that records faces, "
-                "or render_profile.lipsync.backend = 'amplitude'"
+                f"no face box for the talking close-up {Path(clip).name}: no face was found for the speaker in "
+                "its keyframes or frames; the assembly stage lets such a line be heard off-screen"
             )
 
         t0 = time.perf_counter()

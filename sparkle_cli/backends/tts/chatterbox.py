@@ -6,15 +6,25 @@ config key `chatterbox_python`; the backend starts `chatterbox_worker.py` there 
 environment needs chatterbox-tts and numpy, not sparkle) on the first line that needs speaking,
 the worker loads the model once and serves every line of the stage.
 
-How a plan character becomes a voice (see `choose_voice`):
+How a plan character becomes a voice (see `choose_voice`), first match wins:
 
-    voice_profile key  effect
-    reference_audio    a WAV clip of the voice to clone: relative to the run directory, or an absolute
-                       path inside the run or a directory listed in render_profile.tts.options.reference_dirs
-                       or the config key `chatterbox_reference_dirs`; absent: the model's built-in voice
+    1. voice_profile.reference_audio: a WAV clip of the voice to clone: relative to the run directory,
+       or an absolute path inside the run or a directory listed in render_profile.tts.options.reference_dirs
+       or the config key `chatterbox_reference_dirs`
+    2. a voice bank: a folder of WAV clips (render_profile.tts.options.voice_bank or the config key
+       `chatterbox_voice_bank`); a character takes the clip named by voice_profile.voice (its file
+       stem), else the bank's clips in turn by the character's place in the plan
+    3. the model's built-in voice (the checkpoint's conds.pt), moved by voice_profile.pitch_shift
+       semitones, else by a step per plan place (0, -3, +3, -5, +5, ... see voice_shift.STEPS), so
+       that characters without a clip of their own still sound apart
+
+    other keys         effect
     exaggeration       0.25..2.0, emotion intensity (default 0.5, or from `style`)
     cfg_weight         0.0..1.0, how closely pacing follows the reference (default 0.5, or from `style`)
     style              keywords in STYLES set exaggeration / cfg_weight when those keys are absent
+
+Each voice's conditionals are computed once and kept (chatterbox_worker.VoiceCache): a cloned line
+never leaks its voice into the next character's line.
 
 The clip's SHA-256, exaggeration and cfg_weight are part of each line's fingerprint; the clip's
 location is not, so a copied run stays current. Output is resampled to `options.sample_rate`
@@ -41,11 +51,14 @@ from sparkle_cli.backends.base import BackendUnavailable, SpeechRequest, SpeechR
 
 PYTHON_ENV = "SPARKLE_CHATTERBOX_PYTHON"
 PYTHON_KEY = "chatterbox_python"
+#: Always an environment of its own: chatterbox-tts pins torch 2.6, diffusers 0.29 and transformers 5.2,
+#: which would downgrade the `ml` extra's diffusers (dtype=) and transformers (Qwen2-VL) beside it.
 INSTALL_HINT = (
     f"install chatterbox-tts into an environment of its own (python -m venv cb && cb/bin/pip install "
-    f"chatterbox-tts==0.1.7) and set {PYTHON_ENV}=cb/bin/python or `{PYTHON_KEY}: cb/bin/python` in sparkle.yaml; "
-    "or pip install chatterbox-tts here when this environment can take its pinned torch"
+    f"chatterbox-tts==0.1.7), then set {PYTHON_ENV}=cb/bin/python or `{PYTHON_KEY}: cb/bin/python` in "
+    "sparkle.yaml; the backend runs it there through its worker (never pip install it into this environment)"
 )
+BANK_KEY = "chatterbox_voice_bank"
 CHECKPOINT_FILES = ("ve.safetensors", "t3_cfg.safetensors", "s3gen.safetensors", "tokenizer.json")
 WORKER_FILE = Path(__file__).with_name("chatterbox_worker.py")
 TIMELINE_RATE = 22050
@@ -84,6 +97,10 @@ class ChatterboxVoice(VoiceSpec):
     reference_sha256: str = ""
     exaggeration: float = DEFAULT_EXAGGERATION
     cfg_weight: float = DEFAULT_CFG_WEIGHT
+    #: Semitones the built-in voice is moved by for this character (0 with a clip of its own).
+    pitch_shift: float = 0.0
+    #: Where the voice comes from: "plan clip", "voice bank" or "built-in".
+    voice_source: str = "built-in"
 
 
 @dataclass
@@ -132,8 +149,22 @@ def resolve_reference(value: str, base_dir: Path | None, allowed: list[Path], wh
     return path
 
 
+def bank_clips(folder: str | Path | None) -> list[Path]:
+    """The WAV clips of a voice bank folder, in name order (empty when no folder is set)."""
+    if not folder:
+        return []
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        raise ValueError(f"the Chatterbox voice bank {path} is not a folder of WAV clips")
+    return sorted(p for p in path.iterdir() if p.suffix.lower() == ".wav" and p.is_file())
+
+
 def choose_voice(
-    character: dict[str, Any], index: int, base_dir: Path | None = None, allowed: list[Path] | None = None
+    character: dict[str, Any],
+    index: int,
+    base_dir: Path | None = None,
+    allowed: list[Path] | None = None,
+    bank: list[Path] | None = None,
 ) -> ChatterboxVoice:
     """The ChatterboxVoice for a plan character; explicit profile values win over style keywords."""
     character_id = str(character.get("id") or f"character-{index}")
@@ -144,10 +175,18 @@ def choose_voice(
     found = [STYLES[key] for key in STYLES if any(word.startswith(key) for word in words)]
     style_ex = sum(e for e, _ in found) / len(found) if found else DEFAULT_EXAGGERATION
     style_cfg = min((c for _, c in found), default=DEFAULT_CFG_WEIGHT)
-    reference, digest = "", ""
+    reference, digest, source, shift = "", "", "built-in", 0.0
     if profile.get("reference_audio"):
         path = resolve_reference(str(profile["reference_audio"]), base_dir, list(allowed or []), where)
-        reference, digest = str(path), _sha256(path)
+        reference, digest, source = str(path), _sha256(path), "plan clip"
+    elif bank:
+        named = str(profile.get("voice") or "").lower()
+        path = next((p for p in bank if p.stem.lower() == named), bank[index % len(bank)])
+        reference, digest, source = str(path.resolve()), _sha256(path), "voice bank"
+    else:
+        from sparkle_cli.backends.tts.voice_shift import step_for
+
+        shift = _number(profile, "pitch_shift", step_for(index), -12.0, 12.0, where)
     return ChatterboxVoice(
         character_id=character_id,
         voice="chatterbox",
@@ -157,6 +196,8 @@ def choose_voice(
         reference_sha256=digest,
         exaggeration=round(_number(profile, "exaggeration", style_ex, 0.25, 2.0, where), 4),
         cfg_weight=round(_number(profile, "cfg_weight", style_cfg, 0.0, 1.0, where), 4),
+        pitch_shift=round(shift, 3),
+        voice_source=source,
     )
 
 
@@ -269,6 +310,7 @@ class ChatterboxBackend(TTSBackend):
         self.mode = ""
         self._worker: _Worker | None = None
         self._model: Any = None
+        self._voices: Any = None
         self._folder: Path | None = None
         self.model_facts: dict[str, Any] = {}
 
@@ -349,6 +391,7 @@ class ChatterboxBackend(TTSBackend):
 
             self.device = resolve_device(device)
             self._model = chatterbox_worker.load_model(self.entry(), self.ckpt_dir() or None, self.device)
+            self._voices = chatterbox_worker.VoiceCache(self._model)
         self.model_facts = {
             "model_id": self.entry(),
             "ckpt_dir": self.ckpt_dir() or "hub",
@@ -361,7 +404,7 @@ class ChatterboxBackend(TTSBackend):
         if self._worker is not None:
             self._worker.stop()
             self._worker = None
-        self._model = None
+        self._model = self._voices = None
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
@@ -378,9 +421,24 @@ class ChatterboxBackend(TTSBackend):
         allowed = [Path(p).expanduser() for p in (self.options.get("reference_dirs") or [])]
         allowed += [Path(p).expanduser() for p in (config.get("chatterbox_reference_dirs") or [])]
         try:
-            return choose_voice(character, index, self.base_dir, allowed)
+            bank = bank_clips(self.options.get("voice_bank") or config.get(BANK_KEY))
+            voice = choose_voice(character, index, self.base_dir, allowed, bank)
         except ValueError as exc:
             raise BackendUnavailable(str(exc)) from exc
+        if not voice.reference_audio and not self.has_builtin_voice():
+            raise BackendUnavailable(
+                f"character {voice.character_id!r} has no reference_audio clip and the Chatterbox checkpoint "
+                f"{self.options.get('model_path')} has no built-in voice (conds.pt): give the character a clip, "
+                "set a voice bank (render_profile.tts.options.voice_bank or `chatterbox_voice_bank`), or add conds.pt"
+            )
+        return voice
+
+    def has_builtin_voice(self) -> bool:
+        """A local checkpoint folder has the built-in voice when it holds conds.pt; the hub's always does."""
+        location = self.options.get("model_path")
+        if not location:
+            return True
+        return (Path(str(location)).expanduser() / "conds.pt").is_file()
 
     def synthesize(self, request: SpeechRequest, out_path: Path) -> SpeechResult:
         from sparkle_cli.media import audio
@@ -398,6 +456,7 @@ class ChatterboxBackend(TTSBackend):
             "id": request.line_id,
             "text": text,
             "audio_prompt_path": voice.reference_audio or None,
+            "voice_key": voice.reference_sha256 or None,
             "exaggeration": voice.exaggeration,
             "cfg_weight": voice.cfg_weight,
             "out": str(raw),
@@ -413,11 +472,15 @@ class ChatterboxBackend(TTSBackend):
         else:
             from sparkle_cli.backends.tts import chatterbox_worker
 
-            reply = chatterbox_worker.synthesize(self._model, payload)
+            reply = chatterbox_worker.synthesize(self._model, payload, self._voices)
         if not reply.get("ok"):
             raise RuntimeError(f"line {request.line_id!r}: Chatterbox failed: {reply.get('error')}")
         samples, rate = audio.read_wav(raw)
         raw.unlink(missing_ok=True)
+        if voice.pitch_shift:
+            from sparkle_cli.backends.tts.voice_shift import shift_pitch
+
+            samples = shift_pitch(samples, rate, voice.pitch_shift)
         target = self.timeline_rate()
         if rate != target:
             samples = audio.resample(samples, rate, target)
@@ -428,5 +491,11 @@ class ChatterboxBackend(TTSBackend):
             sample_rate=written_rate,
             duration_s=len(written) / written_rate,
             samples=len(written),
-            metadata={**self.model_facts, "model_sample_rate": rate, "synth_s": reply.get("seconds")},
+            metadata={
+                **self.model_facts,
+                "model_sample_rate": rate,
+                "synth_s": reply.get("seconds"),
+                "voice_source": voice.voice_source,
+                "pitch_shift": voice.pitch_shift,
+            },
         )

@@ -6,14 +6,22 @@ environment that has chatterbox, and imports nothing but the standard library, n
 
 Protocol, one JSON object per line. After loading, the worker writes
 `{"ready": true, "sample_rate": SR, "load_s": S}` (or `{"ready": false, "error": ...}` and exits).
-Then, per request `{"id", "text", "audio_prompt_path", "exaggeration", "cfg_weight", "out", "seed"?}`,
-it writes the speech as a 16-bit mono WAV at the model's rate to `out` and answers
+Then, per request `{"id", "text", "audio_prompt_path", "voice_key"?, "exaggeration", "cfg_weight", "out",
+"seed"?}`, it writes the speech as a 16-bit mono WAV at the model's rate to `out` and answers
 `{"id", "ok", "sample_rate", "samples", "seconds", "error"}`. End of input ends the worker.
+
+Voices: ChatterboxTTS.generate keeps the conditionals of the last `audio_prompt_path` it was given
+and uses them for every later call without one, so one cloned line would make every character
+without a clip speak in that voice. `VoiceCache` prevents that: it keeps the built-in voice (the
+checkpoint's conds.pt) and the conditionals of each reference clip, computed once per clip, and
+sets the right ones before each line. A checkpoint folder without conds.pt has no built-in voice:
+lines with a clip still work, a line without one is refused with a clear message.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib
 import json
 import os
@@ -72,14 +80,48 @@ def write_wav(path: str, samples: np.ndarray, rate: int) -> None:
     os.replace(tmp, path)
 
 
-def synthesize(model: Any, request: dict[str, Any]) -> dict[str, Any]:
+class VoiceCache:
+    """The built-in voice and one set of conditionals per reference clip, for models that keep them
+    (`conds` and `prepare_conditionals`, as ChatterboxTTS does)."""
+
+    def __init__(self, model: Any) -> None:
+        self.managed = hasattr(model, "prepare_conditionals") and hasattr(model, "conds")
+        self.builtin = copy.copy(model.conds) if self.managed and model.conds is not None else None
+        self.clips: dict[str, Any] = {}
+
+    def select(self, model: Any, request: dict[str, Any]) -> None:
+        """Give `model` the conditionals of this request's voice."""
+        path = request.get("audio_prompt_path") or None
+        if path:
+            key = str(request.get("voice_key") or path)
+            if key not in self.clips:
+                model.prepare_conditionals(path, exaggeration=float(request.get("exaggeration", 0.5)))
+                self.clips[key] = model.conds
+            chosen = self.clips[key]
+        elif self.builtin is not None:
+            chosen = self.builtin
+        else:
+            raise ValueError(
+                "this checkpoint has no built-in voice (no conds.pt in its folder): give the character a "
+                "reference_audio clip, or set a voice bank (render_profile.tts.options.voice_bank)"
+            )
+        # generate() swaps `conds.t3` when the exaggeration differs: a copy keeps the cached set intact.
+        model.conds = copy.copy(chosen)
+
+
+def synthesize(model: Any, request: dict[str, Any], voices: VoiceCache | None = None) -> dict[str, Any]:
     """Speak one request into its `out` file; the response says how many samples at which rate."""
     started = time.perf_counter()
     if request.get("seed") is not None and "torch" in sys.modules:
         sys.modules["torch"].manual_seed(int(request["seed"]))  # sampling is random: make a line repeatable
+    voices = voices or VoiceCache(model)
+    prompt = request.get("audio_prompt_path") or None
+    if voices.managed:
+        voices.select(model, request)
+        prompt = None  # the conditionals are set: generate must not prepare (and keep) them again
     wav = model.generate(
         request["text"],
-        audio_prompt_path=request.get("audio_prompt_path") or None,
+        audio_prompt_path=prompt,
         exaggeration=float(request.get("exaggeration", 0.5)),
         cfg_weight=float(request.get("cfg_weight", 0.5)),
     )
@@ -98,13 +140,14 @@ def synthesize(model: Any, request: dict[str, Any]) -> dict[str, Any]:
 
 def serve(model: Any, requests: IO[str], replies: IO[str]) -> None:
     """Answer each request line with one reply line, until end of input."""
+    voices = VoiceCache(model)
     for line in requests:
         if not line.strip():
             continue
         request: dict[str, Any] = {}
         try:
             request = json.loads(line)
-            reply = synthesize(model, request)
+            reply = synthesize(model, request, voices)
         except Exception as exc:  # one bad line is reported, and the worker keeps serving
             traceback.print_exc(file=sys.stderr)
             reply = {
@@ -142,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ready": True,
                 "sample_rate": int(model.sr),
                 "device": device,
+                "builtin_voice": getattr(model, "conds", True) is not None,
                 "load_s": round(time.perf_counter() - started, 3),
             }
         )

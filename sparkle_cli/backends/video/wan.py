@@ -16,11 +16,23 @@ Checkpoints: an FLF2V transformer (two CLIP images with a position table) is giv
 keyframe's CLIP embedding in every window; a plain I2V transformer sees one CLIP image and the
 end keyframe only as the last window's latent condition.
 
+Faces: for each character whose face the keyframes recorded (a talking close-up), the face is
+found again in every written frame (OpenCV's Haar cascades, see face_detect), padded and smoothed
+as Wav2Lip does, and returned as `face_tracks` and `mouth_tracks` for the lipsync stage.
+
+As in Wan's reference code the VAE and the CLIP image encoder load in fp32 (the transformer and
+the text encoder in `dtype`), and the negative prompt defaults to the reference's own, with
+"shot cut" (镜头切换) in front for first-last-frame checkpoints, which keeps a clip from cutting
+between its two keyframes instead of moving from one to the other.
+
 Options (`render_profile.video.options`):
   model_path   local diffusers folder or hub id (default: the model_id's checkpoint, see diffusers_common)
-  device       auto | cuda | mps | cpu            dtype   auto | bf16 | fp16 | fp32
-  steps (30), guidance (5.0), negative_prompt, window_frames (81: frames per window, 4k+1), crf (18)
-  memory       none | model_cpu_offload | group_offload | vae_tiling (comma-separated to combine)
+  device       auto | cuda | mps | cpu            dtype   auto | bf16 | fp16 | fp32 (auto: fp16 on a T4)
+  steps (30), guidance (5.0), window_frames (81: frames per window, 4k+1), crf (18)
+  negative_prompt  text; absent: the reference's default (see NEGATIVE_PROMPT); "" for none
+  resolution   720p | 480p | plan: the area the model renders at, in the plan's aspect ratio; frames are
+               then scaled to the plan's size (default: 720p for a checkpoint named 720P, 480p for 480P)
+  memory       auto (default) | none | model_cpu_offload | group_offload | vae_tiling (comma-separated)
   attention    sdpa (default) or a diffusers attention backend name
   endpoints    pinned (default) | model
   max_sequence_length  text tokens for UMT5 (512), download (true: fetch an uncached hub checkpoint)
@@ -33,7 +45,7 @@ import math
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sparkle_cli.backends.base import ClipRequest, ClipResult, VideoBackend
+from sparkle_cli.backends.base import BackendUnavailable, Box, ClipRequest, ClipResult, FaceInfo, VideoBackend
 from sparkle_cli.backends.diffusers_common import PipelineHolder, checkpoint_for, checkpoint_problem
 
 DEFAULT_MODEL = "wan-2.1"
@@ -41,6 +53,44 @@ DEFAULT_MODEL = "wan-2.1"
 TEMPORAL_STRIDE = 4
 SIZE_MULTIPLE = 16
 PSNR_CAP_DB = 100.0
+#: Pixel areas the checkpoints were trained at (Wan's SIZE_CONFIGS: 1280*720 and 832*480).
+AREAS = {"720p": 1280 * 720, "480p": 832 * 480}
+
+#: Wan 2.1's default negative prompt (wan/configs/shared_config.py, sample_neg_prompt), kept in the
+#: language the model was tuned with. In English: garish colours, overexposed, static, blurry
+#: details, subtitles, style, artwork, painting, frame, still, overall grey, worst quality, low
+#: quality, JPEG artefacts, ugly, mutilated, extra fingers, badly drawn hands, badly drawn face,
+#: deformed, disfigured, malformed limbs, fused fingers, motionless frame, cluttered background,
+#: three legs, crowded background, walking backwards.
+NEGATIVE_PROMPT = (
+    "色调艳丽，过曝，静态，细节模糊不清，字幕，风格，作品，画作，画面，静止，整体发灰，最差质量，低质量，JPEG压缩残留，"
+    "丑陋的，残缺的，多余的手指，画得不好的手部，画得不好的脸部，畸形的，毁容的，形态畸形的肢体，手指融合，"
+    "静止不动的画面，杂乱的背景，三条腿，背景人很多，倒着走"
+)
+#: The image-to-video configs put "camera shake" in front (wan_i2v_14B.py); first-last-frame adds
+#: "shot cut" in front of that (configs/__init__.py, flf2v_14B).
+CAMERA_SHAKE = "镜头晃动，"
+SHOT_CUT = "镜头切换，"
+
+
+def default_negative_prompt(first_last: bool) -> str:
+    return (SHOT_CUT if first_last else "") + CAMERA_SHAKE + NEGATIVE_PROMPT
+
+
+def render_area(option: Any, location: str) -> int | None:
+    """Pixels the model renders at: `resolution` (720p, 480p, plan), else what the checkpoint's name says."""
+    value = str(option or "").lower()
+    if value == "plan":
+        return None
+    if value in AREAS:
+        return AREAS[value]
+    if value:
+        raise ValueError(f"render_profile.video.options.resolution {option!r}: use 720p, 480p or plan")
+    lowered = location.lower()
+    for key in ("720p", "480p"):
+        if key in lowered:
+            return AREAS[key]
+    return None
 
 
 # --- frame arithmetic (pure) -------------------------------------------------------------
@@ -71,9 +121,31 @@ def resample_indices(total: int, wanted: int) -> list[int]:
     return [round(i * (total - 1) / (wanted - 1)) for i in range(wanted)]
 
 
-def render_size(width: int, height: int) -> tuple[int, int]:
-    """The plan's size rounded up to what Wan can render (multiples of 16)."""
+def render_size(width: int, height: int, area: int | None = None) -> tuple[int, int]:
+    """What Wan renders for a plan of width x height: the plan's aspect ratio at `area` pixels
+    (the checkpoint's training size), or the plan's own size, in multiples of 16."""
+    if area:
+        aspect = width / height
+        return (
+            max(SIZE_MULTIPLE, round(math.sqrt(area * aspect) / SIZE_MULTIPLE) * SIZE_MULTIPLE),
+            max(SIZE_MULTIPLE, round(math.sqrt(area / aspect) / SIZE_MULTIPLE) * SIZE_MULTIPLE),
+        )
     return (math.ceil(width / SIZE_MULTIPLE) * SIZE_MULTIPLE, math.ceil(height / SIZE_MULTIPLE) * SIZE_MULTIPLE)
+
+
+def to_plan_size(frame: Any, width: int, height: int) -> Any:
+    """A rendered frame scaled to cover width x height, centre-cropped (no distortion)."""
+    import numpy as np
+    from PIL import Image
+
+    h, w = frame.shape[:2]
+    if (w, h) == (width, height):
+        return frame
+    if w >= width and h >= height and (w - width) < SIZE_MULTIPLE and (h - height) < SIZE_MULTIPLE:
+        return centre_crop(frame, width, height)  # only rounded up to a multiple of 16: crop, do not resample
+    scale = max(width / w, height / h)
+    size = (max(width, round(w * scale)), max(height, round(h * scale)))
+    return centre_crop(np.asarray(Image.fromarray(frame).resize(size, Image.Resampling.LANCZOS)), width, height)
 
 
 def centre_crop(frame: Any, width: int, height: int) -> Any:
@@ -103,6 +175,11 @@ class WanBackend(VideoBackend):
         from sparkle_cli.backends.torch_utils import require
 
         require("torch", "diffusers", "transformers", "ftfy", what="the wan video backend")
+        from sparkle_cli.backends import face_detect
+
+        problem = face_detect.available()
+        if problem:
+            raise BackendUnavailable(f"the wan video backend finds faces for lipsync: {problem}")
 
     @classmethod
     def preflight(cls, options: dict[str, Any]) -> str | None:
@@ -111,9 +188,16 @@ class WanBackend(VideoBackend):
         )
 
     def load(self) -> None:
+        import torch
         from diffusers import WanImageToVideoPipeline
 
-        self.holder.load(WanImageToVideoPipeline, DEFAULT_MODEL)
+        # The reference runs its VAE in fp32 and its CLIP encoder outside the transformer's dtype;
+        # diffusers' own Wan examples load both in fp32. A bf16 VAE visibly bands the decoded frames.
+        self.holder.load(
+            WanImageToVideoPipeline,
+            DEFAULT_MODEL,
+            component_dtypes={"vae": torch.float32, "image_encoder": torch.float32},
+        )
         self.device = self.holder.device
         transformer = self.holder.pipe.transformer
         self.first_last = getattr(transformer.config, "pos_embed_seq_len", None) is not None
@@ -133,9 +217,12 @@ class WanBackend(VideoBackend):
             raise RuntimeError("the wan backend was used before load()")
         if request.num_frames < 1:
             raise ValueError(f"shot {request.shot_id}: num_frames must be at least 1, got {request.num_frames}")
-        width, height = render_size(request.width, request.height)
+        area = render_area(self.options.get("resolution"), self.holder.location)
+        width, height = render_size(request.width, request.height, area)
         start, _ = load_keyframe(request.start_image, width, height)
         end, _ = load_keyframe(request.end_image, width, height)
+        start_plan, _ = load_keyframe(request.start_image, request.width, request.height)
+        end_plan, _ = load_keyframe(request.end_image, request.width, request.height)
         windows = window_plan(request.num_frames, int(self.options.get("window_frames", 81)))
         steps = int(self.options.get("steps", 30))
         guidance = float(self.options.get("guidance", 5.0))
@@ -163,26 +250,29 @@ class WanBackend(VideoBackend):
 
         start_px, end_px = np.asarray(start), np.asarray(end)
         model_first, model_last = psnr(frames[0], start_px), psnr(frames[-1], end_px)
-        chosen = [frames[i] for i in resample_indices(len(frames), request.num_frames)]
+        chosen = [
+            np.ascontiguousarray(to_plan_size(frames[i], request.width, request.height))
+            for i in resample_indices(len(frames), request.num_frames)
+        ]
+        start_target, end_target = np.asarray(start_plan), np.asarray(end_plan)
         pinned = str(self.options.get("endpoints", "pinned")) == "pinned"
         if pinned:
-            chosen[0] = start_px
+            # The keyframes at the plan's size: shot N ends on exactly the picture shot N+1 starts on.
+            chosen[0] = start_target
             if len(chosen) > 1:
-                chosen[-1] = end_px
+                chosen[-1] = end_target
 
         with VideoWriter(
             out_path, fps=request.fps, width=request.width, height=request.height, crf=int(self.options.get("crf", 18))
         ) as writer:
             for i, frame in enumerate(chosen):
                 # The last frame is the next shot's first: encode it as an intra frame, as morph does.
-                writer.write(
-                    np.ascontiguousarray(centre_crop(frame, request.width, request.height)),
-                    keyframe=i == len(chosen) - 1,
-                )
+                writer.write(frame, keyframe=i == len(chosen) - 1)
 
+        face_tracks, mouth_tracks = self._faces(request, chosen)
         first, final = first_last_frames(out_path)
-        start_target = centre_crop(start_px, request.width, request.height)
-        end_target = centre_crop(end_px if request.num_frames > 1 else start_px, request.width, request.height)
+        if request.num_frames <= 1:
+            end_target = start_target
         steps_run = steps * len(windows)
         metadata = {
             **self.holder.facts(),
@@ -192,6 +282,8 @@ class WanBackend(VideoBackend):
             "steps": steps,
             "guidance": guidance,
             "render_size": [width, height],
+            "negative_prompt": self._negative_prompt(),
+            "faces_found": {c: sum(1 for b in t if b) for c, t in face_tracks.items()},
             "wan_frames": windows,
             "windows": len(windows),
             "frames_rendered": len(frames),
@@ -212,8 +304,42 @@ class WanBackend(VideoBackend):
             width=request.width,
             height=request.height,
             camera={"model": "wan", "prompt": request.motion_prompt},
+            mouth_tracks=mouth_tracks,
+            face_tracks=face_tracks,
             metadata=metadata,
         )
+
+    def _negative_prompt(self) -> str | None:
+        if "negative_prompt" in self.options:
+            return str(self.options["negative_prompt"] or "") or None
+        return default_negative_prompt(self.first_last)
+
+    def _faces(
+        self, request: ClipRequest, frames: list[Any]
+    ) -> tuple[dict[str, list[Box | None]], dict[str, list[Box | None]]]:
+        """Face and mouth boxes per frame for each character the keyframes found a face for."""
+        from sparkle_cli.backends import face_detect
+
+        if not self.options.get("detect_faces", True):
+            return {}, {}
+        known: dict[str, list[FaceInfo | None]] = {}
+        for index, faces in enumerate((request.start_faces, request.end_faces)):
+            for face in faces:
+                known.setdefault(face.character_id, [None, None])[index] = face
+        face_tracks: dict[str, list[Box | None]] = {}
+        mouth_tracks: dict[str, list[Box | None]] = {}
+        height, width = frames[0].shape[:2]
+        for character, (first, last) in known.items():
+            found = face_detect.track_face(
+                frames,
+                tuple(first.face_box) if first else None,  # type: ignore[arg-type]
+                tuple(last.face_box) if last else None,  # type: ignore[arg-type]
+            )
+            if not any(found):
+                continue  # no face in the frames: the lipsync stage lets this character be heard off-screen
+            face_tracks[character] = [face_detect.pad_box(b, width, height) if b else None for b in found]
+            mouth_tracks[character] = [face_detect.mouth_box(b) if b else None for b in found]
+        return face_tracks, mouth_tracks
 
     def _window(
         self,
@@ -237,7 +363,7 @@ class WanBackend(VideoBackend):
         clip_images = [image, target] if self.first_last else [image]
         encode = type(pipe).encode_image
         prompt = ". ".join(p for p in (request.motion_prompt.strip(), request.description.strip()) if p)
-        negative = str(self.options.get("negative_prompt", "")) or None
+        negative = self._negative_prompt()
         generator_device = "cpu" if self.holder.device == "mps" else self.holder.device
 
         def call() -> Any:
@@ -269,10 +395,13 @@ class WanBackend(VideoBackend):
         import numpy as np
         import torch
 
+        from sparkle_cli.backends.diffusers_common import execution_device
         from sparkle_cli.media.video import psnr
 
         vae = self.holder.pipe.vae
-        device = next(vae.parameters()).device
+        # Under model_cpu_offload the weights sit on the CPU between calls and the hook moves them to
+        # the GPU on the call: the input must go where the hook runs the VAE, not where its weights are.
+        device = execution_device(vae)
         out = []
         with torch.no_grad():
             for image in images:
