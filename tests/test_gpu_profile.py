@@ -116,6 +116,7 @@ def test_produce_on_the_gpu_profile_with_tiny_models(
     runs: Path, cli, models, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trained_looking_pictures
 ) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("SPARKLE_WORKERS", "1")  # the picture stand-ins are patched into this process
     monkeypatch.setenv("SPARKLE_CHATTERBOX_PYTHON", sys.executable)
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     monkeypatch.delenv(gpu_tiers.TIER_ENV, raising=False)

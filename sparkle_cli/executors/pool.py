@@ -30,9 +30,16 @@ MAX_LOST = 2
 _stage_keys: dict[str, set[str]] = {}
 
 
-def _worker_init(driver: int, gpu: int | None = None) -> None:
-    """Exit when the driver is gone, and see only this worker's GPU."""
+def _worker_init(driver: int, gpu: int | None = None, environ: dict[str, str] | None = None) -> None:
+    """Exit when the driver is gone, see the driver's environment, and only this worker's GPU.
+
+    Workers fork from a forkserver started once per process, which keeps the environment it was
+    started with; a worker must see the driver's as it is now (model paths, interpreters, keys).
+    """
     threading.Thread(target=_watch_driver, args=(driver,), name="driver-watch", daemon=True).start()
+    if environ is not None:
+        os.environ.clear()
+        os.environ.update(environ)
     if gpu is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
 
@@ -124,12 +131,15 @@ class PoolExecutor(Executor):
             if pool is None:
                 if lane == "cpu":
                     pool = ProcessPoolExecutor(
-                        self.slots, mp_context=self._mp, initializer=_worker_init, initargs=(os.getpid(),)
+                        self.slots,
+                        mp_context=self._mp,
+                        initializer=_worker_init,
+                        initargs=(os.getpid(), None, dict(os.environ)),
                     )
                 else:
                     gpu = int(lane.split("-")[1]) if lane.startswith("gpu-") else None
                     pool = ProcessPoolExecutor(
-                        1, mp_context=self._mp, initializer=_worker_init, initargs=(os.getpid(), gpu)
+                        1, mp_context=self._mp, initializer=_worker_init, initargs=(os.getpid(), gpu, dict(os.environ))
                     )
                 self._pools[lane] = pool
             return pool
