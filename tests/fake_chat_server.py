@@ -5,7 +5,9 @@
 SCRIPT is a list of answers given in order (the last one repeats): {"content": str} for a
 normal answer, {"status": 500} for an error, {"delay": seconds} to answer late. With
 {"reject_json_schema": true} at the script's top (an object {"answers": [...], ...}),
-requests asking for `json_schema` output get HTTP 400, as servers without it answer.
+requests asking for `json_schema` output get HTTP 400, as servers without it answer. With
+{"reject_temperature": true}, requests that set a temperature get the 400 that OpenAI's
+reasoning models give; {"refuse": {"status": 400, "message": ...}} refuses every chat request.
 Every request is appended to LOG. The chosen port is printed on the first line of stdout.
 """
 
@@ -56,6 +58,19 @@ def main() -> None:
                 self._send(404, {"error": {"message": "not found"}})
                 return
             fmt = (request.get("response_format") or {}).get("type")
+            if script.get("refuse"):
+                refusal = script["refuse"]
+                error = {"message": refusal["message"], "type": "invalid_request_error", "param": refusal.get("param")}
+                self._send(int(refusal.get("status", 400)), {"error": error})
+                return
+            if script.get("reject_temperature") and "temperature" in request:
+                message = (
+                    f"Unsupported value: 'temperature' does not support {request['temperature']} with this model. "
+                    "Only the default (1) value is supported."
+                )
+                error = {"message": message, "type": "invalid_request_error", "param": "temperature"}
+                self._send(400, {"error": error, "code": "unsupported_value"})
+                return
             if script.get("reject_json_schema") and fmt == "json_schema":
                 self._send(400, {"error": {"message": "response_format json_schema is not supported"}})
                 return

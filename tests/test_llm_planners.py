@@ -211,6 +211,40 @@ def test_openai_unreachable_server_is_one_clear_error(runs: Path, cli) -> None:
     assert "cannot connect" in result.output and "Traceback" not in result.output
 
 
+def test_openai_sends_no_temperature_unless_asked(runs: Path, chat_server) -> None:
+    """A model that accepts only its default temperature (OpenAI's reasoning models) still plans."""
+    server = chat_server({"reject_temperature": True, "answers": [{"content": json.dumps(model_plan())}]})
+    options = {"base_url": server.url, "model": "o-mini", "retries": 0}
+    result = planning.plan_from_prompt(runs, PROMPT, shots=2, planner="openai", planner_options=options)
+    assert result.envelope["metadata"]["planner"] == "openai"
+    sent = [r["body"] for r in server.requests()]
+    assert len(sent) == 1 and "temperature" not in sent[0]
+    assert sent[0]["response_format"]["type"] == "json_schema"  # no format was given up
+
+
+def test_openai_drops_a_refused_temperature_and_keeps_the_format(runs: Path, chat_server) -> None:
+    server = chat_server({"reject_temperature": True, "answers": [{"content": json.dumps(model_plan())}]})
+    options = {"base_url": server.url, "model": "o-mini", "retries": 0, "temperature": 0.7}
+    result = planning.plan_from_prompt(runs, PROMPT, shots=2, planner="openai", planner_options=options)
+    sent = [r["body"] for r in server.requests()]
+    assert [b.get("temperature") for b in sent] == [0.7, None]
+    assert [b["response_format"]["type"] for b in sent] == ["json_schema", "json_schema"]
+    transcript = json.loads((result.run.path / "planner" / "transcript.json").read_text())
+    first = transcript["rounds"][0]
+    assert first["dropped"][0]["temperature"] == 0.7 and "format_fallbacks" not in first
+
+
+def test_openai_reports_the_servers_own_error_for_other_refusals(runs: Path, cli, chat_server) -> None:
+    message = "This model's maximum context length is 2048 tokens. However, you requested 9000 tokens."
+    server = chat_server({"refuse": {"status": 400, "message": message}, "answers": [{"content": "{}"}]})
+    result = cli("plan", PROMPT, "--planner", "openai", "--llm-base-url", server.url, "--llm-model", "m")
+    assert result.exit_code == 1, result.output
+    assert "maximum context length is 2048 tokens" in result.output.replace("\n", "")
+    sent = [r["body"] for r in server.requests()]
+    # One request: a refusal that is not about the response format does not walk down the formats.
+    assert len(sent) == 1 and sent[0]["response_format"]["type"] == "json_schema"
+
+
 # --- transformers ------------------------------------------------------------------------------
 
 
