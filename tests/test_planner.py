@@ -37,7 +37,7 @@ def test_names_in_the_prompt_become_characters_with_distinct_voices() -> None:
 def test_shot_and_keyframe_counts_and_the_setting_is_carried() -> None:
     plan = _plan("A fox and an owl search a snowy forest at dawn.", shots=5, seconds=40)
     assert len(plan["shots"]) == 5 and len(plan["base_images"]) == 6
-    assert {c["name"] for c in plan["characters"]} == {"Fox", "Owl"}
+    assert sorted(c["description"] for c in plan["characters"]) == ["a fox", "an owl"]
     assert all("forest" in b["prompt"] and "dawn" in b["prompt"] for b in plan["base_images"])
     assert abs(sum(s["duration_sec"] for s in plan["shots"]) - 40) < 0.1
     assert check_plan(plan).ok

@@ -1,0 +1,25 @@
+"""Planning: a prompt (or a plan file) becomes a checked plan in a new run.
+
+`runs` writes the run, `auto` chooses the planner, `reader` and `template` are the built-in
+planner, `postprocess` checks and repairs what any planner wrote.
+"""
+
+from sparkle_cli.planning.runs import (
+    FAILED_PLANS,
+    SCHEMA_URI,
+    TRANSCRIPT,
+    PlanResult,
+    plan_from_file,
+    plan_from_prompt,
+    save_failed_transcript,
+)
+
+__all__ = [
+    "FAILED_PLANS",
+    "SCHEMA_URI",
+    "TRANSCRIPT",
+    "PlanResult",
+    "plan_from_file",
+    "plan_from_prompt",
+    "save_failed_transcript",
+]
