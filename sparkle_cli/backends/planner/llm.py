@@ -1,8 +1,9 @@
 """What the language-model planners share: the prompt, the transcript and the validate-and-repair loop.
 
 A planner asks for a MoviePlan (everything but `render_profile`, which comes from `--profile`),
-checks the answer with the validator `sparkle validate` uses, and sends the validator's lines
-back for a repair, up to `repair_rounds` times. Every round's raw answer goes into the transcript.
+sends the answer through the post-processing every planner's plan takes (safe repairs, then the
+validator `sparkle validate` uses), and sends the validator's lines back for a repair, up to
+`repair_rounds` times. Every round's raw answer goes into the transcript.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from sparkle_cli.backends.base import Backend
-from sparkle_cli.backends.planner.template import PlanOptions
 from sparkle_cli.errors import SparkleError
+from sparkle_cli.planning.options import PlanOptions
 from sparkle_cli.rundir import now_iso
-from sparkle_cli.validation import check_plan
 
 DEFAULT_REPAIR_ROUNDS = 3
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
@@ -122,25 +122,16 @@ def extract_json(text: str) -> Any:
 
 def finish_plan(
     answer: str, options: PlanOptions, render_profile: dict[str, Any]
-) -> tuple[dict[str, Any] | None, list[str]]:
-    """The plan in `answer` with the profile applied, and the validator's lines (empty when valid)."""
+) -> tuple[dict[str, Any] | None, list[str], list[str]]:
+    """The plan in `answer` through the planners' shared post-processing: (plan, problems, repairs)."""
+    from sparkle_cli.planning.postprocess import finish
+
     try:
         data = extract_json(answer)
     except ValueError as exc:
-        return None, [f"(answer): not a JSON object: {exc}"]
-    if isinstance(data, dict) and isinstance(data.get("validated_plan"), dict):
-        data = data["validated_plan"]
-    if not isinstance(data, dict):
-        return None, [f"(plan): expected a JSON object, got {type(data).__name__}"]
-    plan = dict(data)
-    plan["render_profile"] = render_profile
-    if options.title:
-        plan["title"] = options.title
-    errors = list(check_plan(plan).errors)
-    shots = plan.get("shots")
-    if isinstance(shots, list) and len(shots) != int(options.shots):
-        errors.append(f"shots: the request asks for exactly {options.shots} shots, the plan has {len(shots)}")
-    return plan, errors
+        return None, [f"(answer): not a JSON object: {exc}"], []
+    finished = finish(data, options, render_profile)
+    return finished.plan, finished.errors, finished.repairs
 
 
 @dataclass
@@ -221,8 +212,10 @@ class LLMPlanner(Backend):
                 raise
             record["duration_s"] = round(time.perf_counter() - started, 3)
             record["answer"] = answer
-            plan, errors = finish_plan(answer, options, profile)
+            plan, errors, repairs = finish_plan(answer, options, profile)
             record["errors"] = errors
+            if repairs:
+                record["repairs"] = repairs
             if not errors and plan is not None:
                 transcript.outcome = "succeeded"
                 plan["metadata"] = {
