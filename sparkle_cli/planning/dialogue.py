@@ -90,10 +90,10 @@ class LineWriter:
         if listener is not None:
             s["other"] = self.names[listener]
             other = story.cast[listener]
-            if other.role and other.kind == "person" and other.role not in ("person", "narrator"):
-                s["other_role"] = other.role
             if premise.accused == listener:
                 s["accused"] = other.role or ""
+            elif other.role and other.kind == "person" and other.role not in ("person", "narrator"):
+                s["other_role"] = other.role
         if premise.thing:
             s["thing"] = premise.thing
             s["thing_full"] = premise.thing_full or premise.thing
@@ -232,7 +232,10 @@ class LineWriter:
         role = []
         if beat in ("opening", "problem", "conflict") and self.rng.random() < 0.6:
             role = list(self.role_lines.get(speaker, []))
-        ordered = premise + role + rest if beat == "problem" or not role else role + premise + rest
+        # A role line opens the scene when the problem beat will name the premise; a story whose
+        # premise is its place names the place first.
+        role_first = beat != "problem" and self._premise_slots() == set(PREMISE_SLOTS)
+        ordered = role + premise + rest if role_first else premise + role + rest
         rendered = [[t] for t in (self._render(x, slots) for x in ordered) if t]
         taken = self._take(rendered)
         return taken[0] if taken else None
@@ -250,7 +253,8 @@ class LineWriter:
         role = []
         if speaker is not None and beat in ("opening", "problem", "conflict") and self.rng.random() < 0.5:
             role = [t for t in self.role_lines.get(speaker, []) if "{other" not in t]
-        ordered = premise + role + rest if beat == "problem" else role + premise + rest
+        role_first = beat != "problem" and self._premise_slots() == set(PREMISE_SLOTS)
+        ordered = role + premise + rest if role_first else premise + role + rest
         rendered = [[t] for t in (self._render(x, slots) for x in ordered) if t]
         taken = self._take(rendered)
         return taken[0] if taken else None

@@ -389,13 +389,18 @@ def _frame_text(
         text = f"Medium shot of {_join(people)} together {tail}"
         return text + (f", {thing} between them" if concrete else "")
     if framing == "detail":
-        return f"Detail of {thing} {tail}" if concrete else f"Detail view {tail}, no one in sight"
+        return (
+            f"Detail of {thing} {tail}"
+            if concrete
+            else f"Detail view of {bits['place']}, {bits['time']}, {bits['weather']}, no one in sight"
+        )
+    wide = f"Wide view of {bits['place']}, {bits['time']}, {bits['weather']}"
     if not shown:
-        return f"Wide view {tail}, no one in sight"
+        return f"{wide}, no one in sight"
     if len(shown) == 1:
         who = shown[0]
-        return f"Wide view {tail}, {names[who]}, {phrases[who]}, small in the frame"
-    return f"Wide view {tail}, {_join([names[i] for i in shown])} together, small in the frame"
+        return f"{wide}, {names[who]}, {phrases[who]}, small in the frame"
+    return f"{wide}, {_join([names[i] for i in shown])} together, small in the frame"
 
 
 def _keyframes(
