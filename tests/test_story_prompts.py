@@ -321,6 +321,120 @@ CASES = [
     ),
 ]
 
+# Written after the planner was tuned on CASES, and not tuned on: how it reads prompts it has not seen.
+CASES_AFTER = [
+    Case(
+        "Two sisters, Lena and Mia, argue over their late father's violin in an attic during a thunderstorm.",
+        cast=2,
+        roles={"sister": 2},
+        names=["Lena", "Mia"],
+        genders={"Lena": "female", "Mia": "female"},
+        place=("attic",),
+        weather="storm",
+        keys=["violin"],
+    ),
+    Case(
+        "A young witch and her black cat brew a potion in a cottage on a foggy night.",
+        cast=2,
+        roles={"witch": 1, "cat": 1},
+        genders={"witch": "female"},
+        ages={"witch": "young"},
+        place=("cottage",),
+        time="night",
+        weather="fog",
+        keys=["potion"],
+    ),
+    Case(
+        "An elderly man teaches his granddaughter to play chess in a quiet park on a sunny afternoon.",
+        cast=2,
+        roles={"man": 1, "granddaughter": 1},
+        genders={"man": "male", "granddaughter": "female"},
+        ages={"man": "old", "granddaughter": "young"},
+        place=("park",),
+        time="day",
+        weather="clear",
+        keys=["chess"],
+    ),
+    Case(
+        "Kenji, a nervous pilot, must land a damaged plane in a snowstorm.",
+        cast=1,
+        roles={"pilot": 1},
+        names=["Kenji"],
+        genders={"Kenji": "male"},
+        place=("plane",),
+        weather="snow",
+        keys=["plane"],
+    ),
+    Case(
+        "Five kids build a treehouse in the woods during summer vacation.",
+        cast=5,
+        roles={"kid": 5},
+        place=("woods", "forest"),
+        keys=["treehouse"],
+    ),
+    Case(
+        "A baker and a food critic clash over a burnt croissant in a Paris cafe.",
+        cast=2,
+        roles={"baker": 1, "critic": 1},
+        place=("cafe",),
+        keys=["croissant"],
+    ),
+    Case(
+        "Ingrid and her husband Olav run from the lava on a small volcanic island.",
+        cast=2,
+        roles={"husband": 1},
+        names=["Ingrid", "Olav"],
+        genders={"Ingrid": "female", "Olav": "male"},
+        place=("island",),
+        keys=["lava"],
+    ),
+    Case(
+        "A robot butler and a grumpy old cat share a tiny apartment in a rainy city.",
+        cast=2,
+        roles={"robot": 1, "cat": 1},
+        place=("apartment",),
+        weather="rain",
+        keys=["apartment"],
+    ),
+    Case(
+        "A teenage hacker breaks into a bank's computer at midnight.",
+        cast=1,
+        roles={"hacker": 1},
+        ages={"hacker": "young"},
+        place=("bank",),
+        time="night",
+        keys=["computer"],
+    ),
+    Case(
+        "Two astronauts, Priya and Tom, argue about whether to land on Mars.",
+        cast=2,
+        roles={"astronaut": 2},
+        names=["Priya", "Tom"],
+        genders={"Priya": "female", "Tom": "male"},
+        place=("mars",),
+        keys=["Mars"],
+    ),
+    Case(
+        "A shy librarian finds a secret door behind the shelves of an old library.",
+        cast=1,
+        roles={"librarian": 1},
+        place=("library",),
+        keys=["door"],
+    ),
+    Case(
+        "Grandpa Joe and his dog Biscuit wait for the last train at a snowy station.",
+        cast=2,
+        roles={"dog": 1},
+        names=["Joe", "Biscuit"],
+        genders={"Joe": "male"},
+        ages={"Joe": "old"},
+        place=("station",),
+        weather="snow",
+        keys=["train"],
+    ),
+]
+ALL_CASES = CASES + CASES_AFTER
+
 
 def plan_for(prompt: str, shots: int = 3) -> dict[str, Any]:
     plan = TemplatePlanner().plan(PlanOptions(prompt=prompt, shots=shots))
@@ -347,7 +461,7 @@ def who(plan: dict[str, Any], key: str) -> dict[str, Any]:
     raise AssertionError(f"no character for {key!r}: {[(c['name'], c['description']) for c in plan['characters']]}")
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("case", ALL_CASES, ids=str)
 def test_cast(case: Case) -> None:
     plan = plan_for(case.prompt)
     cast = plan["characters"]
@@ -373,7 +487,7 @@ def test_cast(case: Case) -> None:
         assert words(character["description"]) & expected, (key, character["description"])
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("case", ALL_CASES, ids=str)
 def test_setting_in_every_shot_and_keyframe(case: Case) -> None:
     plan = plan_for(case.prompt, shots=4)
     for shot in plan["shots"]:
@@ -391,7 +505,7 @@ def test_setting_in_every_shot_and_keyframe(case: Case) -> None:
         assert any(p in image["prompt"].lower() for p in case.place), image["prompt"]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("case", ALL_CASES, ids=str)
 def test_dialogue_is_about_the_premise(case: Case) -> None:
     plan = plan_for(case.prompt)
     spoken = " ".join(line["text"] for line in lines_of(plan)).lower()
@@ -405,7 +519,7 @@ def test_dialogue_is_about_the_premise(case: Case) -> None:
 
 
 @pytest.mark.parametrize("shots", [1, 3, 6, 12, 40])
-@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("case", ALL_CASES, ids=str)
 def test_no_line_repeats_and_the_plan_validates(case: Case, shots: int) -> None:
     plan = plan_for(case.prompt, shots=shots)
     texts = [line["text"] for line in lines_of(plan)]
@@ -418,7 +532,7 @@ def test_no_line_repeats_and_the_plan_validates(case: Case, shots: int) -> None:
     assert check.notices == []
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("case", ALL_CASES, ids=str)
 def test_title_is_about_the_subject(case: Case) -> None:
     title = plan_for(case.prompt)["title"]
     last = re.findall(r"[^\W\d_]+", title)[-1].lower()
@@ -426,7 +540,7 @@ def test_title_is_about_the_subject(case: Case) -> None:
     assert title[0].isupper() and len(title) <= 60, title
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("case", ALL_CASES, ids=str)
 def test_keyframes_say_who_is_in_frame(case: Case) -> None:
     plan = plan_for(case.prompt, shots=6)
     names = [c["name"] for c in plan["characters"]]

@@ -19,10 +19,11 @@ MALE_PRONOUNS = {"he", "him", "his", "himself"}
 OLD_WORDS = {"old", "elderly", "aged", "aging", "ageing", "retired", "ancient", "grey-haired", "white-haired"}
 YOUNG_WORDS = {"young", "little", "teenage", "teen", "baby", "small", "tiny", "youngest", "kid"}
 PARTICLES = {"up", "out", "back", "off", "down", "away", "again", "together", "around"}
-TOPIC_PREPOSITIONS = {"about", "over", "for", "with", "on", "into", "in", "at", "through", "across", "from", "to"}
+TOPIC_PREPOSITIONS = {"about", "over", "for", "with", "on", "into", "in", "at", "through", "across", "from"}
 DEADLINE_WORDS = {"before", "by", "until", "till"}
 SECOND_VERB_LEADS = {"help", "helps", "let", "lets", "make", "makes", "watch", "watches", "see", "sees", "hear"}
-PERSONAL = {"i", "we", "they", "you", "he", "she", "it", "who", "that", "which"}
+PERSONAL = {"i", "we", "they", "you", "he", "she", "it", "who", "that", "which", "whether", "what", "how", "why"}
+SETTING_PREPS = {"in", "on", "at", "inside", "aboard", "under", "beneath", "atop"}
 
 
 @dataclass
@@ -67,11 +68,12 @@ class Setting:
     label: str  # the place in plain words ("a bakery")
     phrase: str  # the prompt's own words ("a small bakery")
     short: str  # how a character says it ("the bakery")
-    prep: str  # in | on | at
+    prep: str  # in | on | at, as a character says it ("on the harbor")
     indoor: bool
     time: str  # dawn | morning | day | sunset | dusk | night
     weather: str  # clear | rain | storm | snow | fog | wind
     from_prompt: dict[str, bool] = field(default_factory=dict)  # which parts the prompt gave
+    prompt_prep: str = "in"  # the prompt's own preposition for the setting ("inside a small harbor bar")
 
 
 @dataclass
@@ -96,6 +98,7 @@ class Story:
     cast: list[Person]
     setting: Setting
     premise: Premise
+    english: bool = True
 
 
 @dataclass
@@ -162,6 +165,8 @@ def _is_name(tokens: list[Token], i: int, v: Vocabulary) -> bool:
     known = t.text in v.sets["known_female"] or t.text in v.sets["known_male"]
     if low in v.sets["not_names"] or low in v.roles or low in v.places or low in v.times or low in v.weather:
         return known and not t.start
+    if low in v.raw["cast"]["counts"]:
+        return False
     if low in v.sets["adjectives"] or low in v.sets["stop_words"] or low in v.sets["location_words"]:
         return False
     if 1 < len(t.text) <= 4 and t.text.isupper():
@@ -202,6 +207,8 @@ def _before(tokens: list[Token], i: int, v: Vocabulary) -> tuple[int, list[str],
         break
     count: int | None = None
     det: str | None = None
+    if k >= 0 and tokens[k].is_word and tokens[k].possessive and (tokens[k].low in v.roles or tokens[k].capital):
+        return k + 1, modifiers, None, "the"  # "the King's guard", not "a bank's computer"
     if k >= 0 and tokens[k].is_word:
         t = tokens[k]
         if t.low in counts:
@@ -281,6 +288,9 @@ def _mentions(tokens: list[Token], v: Vocabulary) -> list[_Mention]:
             i = end
             continue
         found = _match(tokens, i, v.roles, v.role_words)  # type: ignore[arg-type]
+        if found and tokens[i + found[1] - 1].possessive and i + found[1] < n and tokens[i + found[1]].is_word:
+            i += found[1]  # "their late father's violin": the owner of a thing, not someone in the scene
+            continue
         if found:
             phrase, length = found
             end = i + length
@@ -300,12 +310,16 @@ def _mentions(tokens: list[Token], v: Vocabulary) -> list[_Mention]:
                 continue
             plural = phrase in v.plural_of
             names, after = _names_after(tokens, end, v, plural)
+            role = v.roles[phrase]
+            for modifier in modifiers:  # "a robot butler" is a machine
+                if modifier.lower() in v.roles and v.roles[modifier.lower()].kind != "person" and role.kind == "person":
+                    role = Role(role.word, kind=v.roles[modifier.lower()].kind, gender=role.gender)
             mentions.append(
                 _Mention(
                     kind="role",
                     start=start,
                     end=after,
-                    role=v.roles[phrase],
+                    role=role,
                     plural=plural,
                     count=count,
                     names=names,
@@ -366,11 +380,14 @@ def read_cast(tokens: list[Token], v: Vocabulary | None = None) -> tuple[list[Pe
     mentions = _mentions(tokens, v)
     people: list[Person] = []
     by_name: dict[str, int] = {}
+    wanted = sum(_wanted(m) for m in mentions)
     for group, m in enumerate(mentions):
         if len(people) >= most:
             break
         if m.kind == "name":
             for name in m.names:
+                if len(people) >= most:
+                    break
                 if name not in by_name:
                     by_name[name] = len(people)
                     people.append(Person(name=name, named=True, group=group))
@@ -392,7 +409,9 @@ def read_cast(tokens: list[Token], v: Vocabulary | None = None) -> tuple[list[Pe
             if same:
                 m.persons.append(same[0])
                 continue
-        count = len(m.names) if m.names else (m.count or (2 if m.plural else 1))
+        count = _wanted(m)
+        if wanted > most:  # "twelve astronauts and nine pirates": every group keeps a share of the cast
+            count = max(1, count * most // wanted)
         count = max(1, min(count, most - len(people)))
         pronoun = m.det if m.det in v.sets["possessives"] else None
         for k in range(count):
@@ -417,6 +436,12 @@ def read_cast(tokens: list[Token], v: Vocabulary | None = None) -> tuple[list[Pe
         elif p.age is None and words & YOUNG_WORDS and p.kind == "person":
             p.age = "young"
     return people, mentions
+
+
+def _wanted(m: _Mention) -> int:
+    if m.kind != "role":
+        return len(m.names) if m.kind == "name" else 1
+    return len(m.names) if m.names else (m.count or (2 if m.plural else 1))
 
 
 def _person(role: Role, **kw: object) -> Person:
@@ -502,6 +527,8 @@ class _PlaceMatch:
     end: int
     score: float
     phrase: str
+    proper: bool = False
+    prep: str | None = None  # the prompt's own preposition ("inside a small harbor bar")
 
 
 def _place_matches(tokens: list[Token], v: Vocabulary, taken: set[int]) -> list[_PlaceMatch]:
@@ -519,20 +546,11 @@ def _place_matches(tokens: list[Token], v: Vocabulary, taken: set[int]) -> list[
         word, length = hit
         end = i + length
         nxt = tokens[end] if end < n else None
-        if nxt is not None and nxt.is_word and _match(tokens, end, v.roles, v.role_words):  # type: ignore[arg-type]
+        role_next = _match(tokens, end, v.roles, v.role_words) if nxt is not None and nxt.is_word else None  # type: ignore[arg-type]
+        if role_next and role_next[0] not in v.sets["ambiguous"] and not tokens[end - 1].possessive:
             i = end  # "a street musician"
             continue
-        s = i
-        while s > 0 and tokens[s - 1].is_word and (s - 1) not in taken:
-            w = tokens[s - 1].low
-            if w in stop or w in dets:
-                break
-            if w in v.sets["adjectives"] or w in v.places or w.endswith(("ing", "ed", "y")):
-                s -= 1
-                continue
-            break
-        if s > 0 and tokens[s - 1].low in dets:
-            s -= 1
+        s = _phrase_start(tokens, i, v, taken)
         prep = tokens[s - 1].low if s > 0 and tokens[s - 1].is_word else None
         if prep == "of" and s > 1 and tokens[s - 2].low in v.sets["place_parts"]:
             s2 = s - 2
@@ -542,6 +560,7 @@ def _place_matches(tokens: list[Token], v: Vocabulary, taken: set[int]) -> list[
                 s2 -= 1
             s = s2
             prep = tokens[s - 1].low if s > 0 and tokens[s - 1].is_word else None
+        proper = tokens[i].capital and not tokens[i].start and length == 1  # "on Mars"
         if prep in v.sets["location_words"]:
             score = 3.0
         elif prep in v.sets["not_location_words"]:
@@ -552,19 +571,68 @@ def _place_matches(tokens: list[Token], v: Vocabulary, taken: set[int]) -> list[
         if score < 0:
             i = end
             continue
-        # "the ruins of a city", "the throne room of her castle": the place goes on after "of".
+        # "the ruins of a city", "the throne room of her castle": the place goes on after "of";
+        # "a tiny apartment in a rainy city": the first place is inside the second, and is the setting.
         e = end
-        if e + 1 < n and tokens[e].low == "of":
-            k = e + 1
-            while k < n and tokens[k].is_word and (tokens[k].low in dets or tokens[k].low in v.sets["adjectives"]):
-                k += 1
+        while e + 1 < n and not tokens[e - 1].possessive:
+            joiner = tokens[e].low
+            if joiner != "of" and not (joiner in ("in", "on", "at", "inside") and 1 <= score < 3):
+                break
+            k = _phrase_start_forward(tokens, e + 1, v)
             more = _match(tokens, k, v.places, v.place_words) if k < n else None  # type: ignore[arg-type]
-            if more:
-                e = k + more[1]
-        phrase = _phrase(tokens[s:e], v)
-        found.append(_PlaceMatch(v.places[word], word, s, e, score + (0.5 if length > 1 else 0.0), phrase))
+            if not more:
+                break
+            e = k + more[1]
+            if joiner != "of":
+                score = 3.5
+        phrase = tokens[i].text if proper and s == i else _phrase(tokens[s:e], v)
+        match = _PlaceMatch(v.places[word], word, s, e, score + (0.5 if length > 1 else 0.0), phrase)
+        match.proper = proper
+        match.prep = prep if prep in v.sets["location_words"] else None
+        found.append(match)
         i = e
     return found
+
+
+def _phrase_start(tokens: list[Token], i: int, v: Vocabulary, taken: set[int]) -> int:
+    """Where the noun phrase ending in the place word at i begins: its determiner, else its modifiers."""
+    stop, dets = v.sets["stop_words"], v.sets["determiners"]
+    for back in range(1, 5):  # "a small volcanic island", "a Paris cafe"
+        k = i - back
+        if k < 0 or not tokens[k].is_word or k in taken or tokens[k].possessive:
+            break
+        if tokens[k].low in dets:
+            return k
+        if tokens[k].low in stop:
+            break
+    s = i
+    while s > 0 and tokens[s - 1].is_word and (s - 1) not in taken:
+        w = tokens[s - 1].low
+        if w in stop or w in dets:
+            break
+        if w in v.sets["adjectives"] or w in v.places or w.endswith(("ing", "ed", "y")):
+            s -= 1
+            continue
+        break
+    return s
+
+
+def _phrase_start_forward(tokens: list[Token], k: int, v: Vocabulary) -> int:
+    """The first content word after a determiner and adjectives: "a rainy city" -> "city"."""
+    n = len(tokens)
+    while (
+        k < n
+        and tokens[k].is_word
+        and (
+            tokens[k].low in v.sets["determiners"]
+            or tokens[k].low in v.sets["adjectives"]
+            or tokens[k].low.endswith("y")
+        )
+    ):
+        if _match(tokens, k, v.places, v.place_words):  # type: ignore[arg-type]
+            break
+        k += 1
+    return k
 
 
 def _phrase(words: list[Token], v: Vocabulary) -> str:
@@ -591,13 +659,19 @@ def read_setting(tokens: list[Token], v: Vocabulary, taken: set[int], cast: list
         if best.word in place.events:
             phrase = f"{place.label} set for {phrase}"
             short = "the studio"
+        elif best.proper:
+            short = phrase
         else:
             short = _short_place(best.word)
+        place_prep = v.raw.get("word_preps", {}).get(best.word, place.prep)
         span = set(range(best.start, best.end))
+        if tokens[best.end - 1].possessive:
+            span = set()  # "a bank's computer": the words name the thing the story is about
         given = True
     else:
         place = _place_for_cast(cast, v)
         phrase, short, given = place.label, _short_place(place.label.split(" ", 1)[-1]), False
+        place_prep = place.prep
     time = _time(tokens, v, span) or ""
     weather = _weather(tokens, v) or ""
     setting = Setting(
@@ -605,7 +679,8 @@ def read_setting(tokens: list[Token], v: Vocabulary, taken: set[int], cast: list
         label=place.label,
         phrase=phrase,
         short=short,
-        prep=place.prep,
+        prep=place_prep,
+        prompt_prep=best.prep if best is not None and best.prep in SETTING_PREPS else place_prep,
         indoor=place.indoor,
         time=time or _default_time(place, tokens),
         weather=weather or "clear",
@@ -726,10 +801,8 @@ def _noun_phrase(tokens: list[Token], k: int, v: Vocabulary, taken: set[int], ba
             break
         if t.low in v.times or t.low in v.sets["verb_helpers"]:
             break
-        words.append(t.low)
+        words.append(t.low + ("'s" if t.possessive else ""))
         j += 1
-        if t.possessive:
-            continue
     if not words:
         return None
     np = _NounPhrase(k, j, det, words)
@@ -841,6 +914,10 @@ def read_premise(
                     ):
                         second_verb = lemma(tokens[j].low, v)
                         j += 1
+                        np = _noun_phrase(tokens, j, v, taken | cast_tokens, bare=True)
+                        if np is not None and thing_np is None:
+                            thing_np, thing_prep = np, None
+                            j = np.end
                 continue
             j += 1
             continue
@@ -938,12 +1015,37 @@ def _mood(tokens: list[Token], v: Vocabulary) -> str:
 
 def read(prompt: str) -> Story:
     v = vocabulary()
+    letters = [c for c in prompt if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        prompt = prompt.lower()  # a shouted prompt: capitals say nothing about names
     tokens = tokenize(prompt)
     cast, mentions = read_cast(tokens, v)
+    if not cast:
+        cast = _first_person(tokens)
     cast_tokens = {i for m in mentions for i in range(m.start, m.end)}
     setting, place_span = read_setting(tokens, v, cast_tokens, cast)
     time_span = {i for i, t in enumerate(tokens) if t.low in v.times}
     premise = read_premise(tokens, v, cast, mentions, place_span | time_span)
     if premise.place_object and premise.verb and not premise.goal:
         premise.goal = f"{premise.verb} {setting.short}"
-    return Story(prompt=prompt, cast=cast, setting=setting, premise=premise)
+    return Story(prompt=prompt, cast=cast, setting=setting, premise=premise, english=_reads_as_english(tokens, v))
+
+
+def _first_person(tokens: list[Token]) -> list[Person]:
+    """ "I lose my keys": the one telling the story is its character; "we" are two."""
+    words = {t.low for t in tokens}
+    if words & {"i", "me", "my", "myself"}:
+        return [Person(role="storyteller", modifiers=[])]
+    if words & {"we", "us", "our"}:
+        return [Person(role="storyteller", group_size=2), Person(role="storyteller", group_size=2)]
+    return []
+
+
+def _reads_as_english(tokens: list[Token], v: Vocabulary) -> bool:
+    """Whether enough of the prompt's words are English ones the reader knows (it reads English only)."""
+    words = [t.low for t in tokens if t.is_word]
+    if len(words) < 4:
+        return True
+    known = v.sets["stop_words"] | v.sets["determiners"] | v.sets["location_words"]
+    hits = sum(w in known or w in v.roles or w in v.places or w in v.times or w in v.weather for w in words)
+    return hits / len(words) >= 0.2

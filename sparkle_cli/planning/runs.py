@@ -131,6 +131,7 @@ def plan_from_prompt(
         metadata["transcript"] = TRANSCRIPT
     result = _write_run(root, plan, request, metadata, run_id, planner=planner, model=model, files=files)
     result.requested, result.reason, result.planner_notice = requested, reason, notice
+    result.notices += [str(n) for n in (plan.get("metadata") or {}).get("notices", [])]
     return result
 
 

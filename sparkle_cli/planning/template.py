@@ -27,6 +27,10 @@ SMALL_WORDS = {"a", "an", "the", "of", "in", "on", "at", "and", "for", "to", "by
 NUMBERS = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six"}
 MIN_SECONDS = {"wide": 3.5, "close": 4.0, "together": 4.5, "detail": 3.0}
 LEAD_IN, GAP, TAIL = 0.5, 0.45, 0.5
+NOT_ENGLISH = (
+    "the prompt does not read as English, and the template planner reads English only, so this plan "
+    "follows little of it; a language-model planner (--planner auto with one configured) reads any language"
+)
 MOTIONS = {
     "wide": ["Slow crane down into the scene", "Slow pan across the scene", "Gentle drift forward"],
     "close": ["Gentle push-in on the speaker", "Slow pan across the face", "Handheld push-in, slight sway"],
@@ -101,6 +105,7 @@ def write_plan(options: PlanOptions) -> dict[str, Any]:
             "prompt": prompt,
             "shot_count": shots_n,
             "reading": _reading(story, names, ids),
+            **({} if story.english else {"notices": [NOT_ENGLISH]}),
         },
     }
 
@@ -203,6 +208,8 @@ def describe(p: Person, cast: list[Person], names: list[str]) -> str:
     """The role phrase first, then gender and age words, then whose they are."""
     if p.kind == "narrator":
         return "a narrator, heard over the pictures and never seen"
+    if p.role == "storyteller":
+        return "a storyteller, telling their own story"
     parts = [role_phrase(p)]
     extra = _gender_noun(p) if p.role else ""
     if extra and extra != parts[0]:
@@ -349,7 +356,7 @@ def _setting_text(story: Story, v: Vocabulary) -> tuple[str, dict[str, str]]:
     weather = v.weather_phrases[setting.weather]["phrase"]
     if setting.indoor:
         weather += " outside"
-    where = f"{setting.prep} {setting.phrase}"
+    where = f"{setting.prompt_prep} {setting.phrase}"
     bits = {"where": where, "time": time, "weather": weather, "place": setting.phrase}
     text = f"{where[:1].upper()}{where[1:]}, {time}, {weather}"
     return text, bits
@@ -460,6 +467,8 @@ def title_for(story: Story, names: list[str]) -> str:
 def _cast_title(cast: list[Person], names: list[str]) -> str:
     if all(p.named for p in cast) and len(cast) <= 2:
         return _join(names)
+    if len(names) > 3:
+        return f"{names[0]} and Friends"
     if len(cast) == 1:
         return "the " + role_phrase(cast[0]).split(" ", 1)[1]
     first = cast[0]
