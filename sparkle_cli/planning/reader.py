@@ -545,6 +545,9 @@ def _place_matches(tokens: list[Token], v: Vocabulary, taken: set[int]) -> list[
             continue
         word, length = hit
         end = i + length
+        # "a castle courtyard", "a theater stage": the last of two place words is the place.
+        while end < n and not tokens[end - 1].possessive and (more := _match(tokens, end, v.places, v.place_words)):  # type: ignore[arg-type]
+            word, length, end = more[0], end + more[1] - i, end + more[1]
         nxt = tokens[end] if end < n else None
         role_next = _match(tokens, end, v.roles, v.role_words) if nxt is not None and nxt.is_word else None  # type: ignore[arg-type]
         if role_next and role_next[0] not in v.sets["ambiguous"] and not tokens[end - 1].possessive:
