@@ -44,8 +44,8 @@ def finish(data: Any, options: PlanOptions, render_profile: dict[str, Any]) -> F
     if isinstance(shots, list) and len(shots) != int(options.shots):
         errors.append(f"shots: the request asks for exactly {options.shots} shots, the plan has {len(shots)}")
     if repairs and not errors:
-        metadata = plan.get("metadata") if isinstance(plan.get("metadata"), dict) else {}
-        plan["metadata"] = {**metadata, "repairs": repairs}
+        metadata = plan.get("metadata")
+        plan["metadata"] = {**(metadata if isinstance(metadata, dict) else {}), "repairs": repairs}
     return Finished(plan, errors, repairs)
 
 

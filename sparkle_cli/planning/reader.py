@@ -471,13 +471,13 @@ def _title_gender(title: str, v: Vocabulary) -> str | None:
 
 def _genders(tokens: list[Token], mentions: list[_Mention], people: list[Person], v: Vocabulary) -> None:
     """Genders from known names, then from the pronouns that refer back ("a wizard and her cat")."""
-    for p in people:
-        if p.gender is None and p.named:
-            first = p.name.split()[0]
+    for person in people:
+        if person.gender is None and person.named:
+            first = person.name.split()[0]
             if first in v.sets["known_female"]:
-                p.gender = "female"
+                person.gender = "female"
             elif first in v.sets["known_male"]:
-                p.gender = "male"
+                person.gender = "male"
     starts = {m.start: m for m in mentions}
     in_sentence: list[int] = []
     previous: list[int] = []
@@ -493,27 +493,27 @@ def _genders(tokens: list[Token], mentions: list[_Mention], people: list[Person]
                 if people[p].gender in (None, pronoun):
                     people[p].gender = pronoun
                     if m is not None:  # "her grandson": the mention starts at its possessive
-                        for owned in m.persons:
-                            if owned != p:
-                                people[owned].owner = p
+                        for k in m.persons:
+                            if k != p:
+                                people[k].owner = p
                     break
         if m is not None:
             for p in m.persons:
                 if p not in in_sentence:
                     in_sentence.append(p)
     for m in mentions:  # a possessive whose sentence had no one to point back to
-        for p in m.persons:
-            person = people[p]
-            if person.pronoun_owner and person.owner is None:
-                gender = "female" if person.pronoun_owner in FEMALE_PRONOUNS else "male"
-                earlier = [q for q in range(len(people)) if q < p and people[q].gender == gender]
+        for index in m.persons:
+            owned = people[index]
+            if owned.pronoun_owner and owned.owner is None:
+                gender = "female" if owned.pronoun_owner in FEMALE_PRONOUNS else "male"
+                earlier = [q for q in range(len(people)) if q < index and people[q].gender == gender]
                 if earlier:
-                    person.owner = earlier[0]
-    for p in people:
-        if p.gender is None and p.named and p.kind == "person":
-            first = p.name.split()[0].lower()
+                    owned.owner = earlier[0]
+    for person in people:
+        if person.gender is None and person.named and person.kind == "person":
+            first = person.name.split()[0].lower()
             if first.endswith(("a", "ia", "ie", "ine", "elle", "ette", "ina", "ika", "ah")):
-                p.gender = "female"
+                person.gender = "female"
 
 
 # --- setting ---------------------------------------------------------------------------
