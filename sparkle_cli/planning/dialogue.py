@@ -19,6 +19,7 @@ BEATS = ("opening", "problem", "conflict", "turn", "resolution")
 NUMBER_WORDS = {3: "three", 4: "four", 5: "five", 6: "six"}
 _FIELDS = string.Formatter()
 #: Slots that carry the premise: the first lines of a beat that has them say what the story is about.
+SPECIFIC_SLOTS = {"deadline", "lost", "broken", "prize", "sought", "state", "accused"}
 PREMISE_SLOTS = {
     "thing",
     "thing_full",
@@ -148,15 +149,25 @@ class LineWriter:
             items = list(section.get(family, {}).get(kind, []))
             self.rng.shuffle(items)
             found += items
-        premise, rest = self._premise_first(beat, found)
+        premise, rest = self._premise_first(beat, found, self._own(section, kind))
         return premise + rest
 
-    def _premise_first(self, beat: str, items: list[Any]) -> tuple[list[Any], list[Any]]:
+    def _own(self, section: dict[str, Any], kind: str) -> set[int]:
+        """Ids of the lines written for this story's mood or state (not the `any` family)."""
+        families = [f for f in self._families(section) if f not in ("any", "weather", "group")]
+        return {id(item) for f in families for item in section.get(f, {}).get(kind, [])}
+
+    def _own_pairs(self, section: dict[str, Any]) -> list[Any]:
+        families = [f for f in self._families(section) if f not in ("any", "weather", "group")]
+        return [pair for f in families for pair in section.get(f, {}).get("pairs", [])]
+
+    def _premise_first(self, beat: str, items: list[Any], own: set[int] | None = None) -> tuple[list[Any], list[Any]]:
         """In the opening and problem beats, lines that name the premise come first (from every
-        family at once, the most specific first), so that even a short plan says what the story
-        is about. A premise with no object is named by its place."""
+        family at once, the most specific first, the story's own mood before the rest), so that
+        even a short plan says what the story is about. A premise with no object is named by its place."""
         if beat not in ("problem", "opening"):
             return [], items
+        own = own or set()
         wanted = self._premise_slots()
         known = set(self.slots(0, 1 if len(self.story.cast) > 1 else None)) | {"other"}
         scored = []
@@ -164,10 +175,7 @@ class LineWriter:
             text = " ".join(item) if isinstance(item, list) else str(item)
             names = {n[:1].lower() + n[1:] for n in template_slots(text)}
             if names <= known and names & wanted:
-                weight = sum(
-                    2 if n in ("deadline", "lost", "broken", "prize", "sought", "state", "accused") else 1
-                    for n in names & wanted
-                )
+                weight = sum(2 if n in SPECIFIC_SLOTS else 1 for n in names & wanted) + (1.5 if id(item) in own else 0)
                 scored.append((-weight, self.rng.random(), k, item))
         scored.sort(key=lambda x: x[:3])
         chosen = {id(x[3]) for x in scored}
@@ -228,7 +236,8 @@ class LineWriter:
             self.rng.shuffle(items)
             singles += items
             firsts += [pair[0] for pair in section.get(family, {}).get("pairs", [])]
-        premise, rest = self._premise_first(beat, singles + firsts)
+        own = self._own(section, "singles") | {id(pair[0]) for pair in self._own_pairs(section)}
+        premise, rest = self._premise_first(beat, singles + firsts, own)
         role = []
         if beat in ("opening", "problem", "conflict") and self.rng.random() < 0.6:
             role = list(self.role_lines.get(speaker, []))
