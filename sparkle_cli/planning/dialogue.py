@@ -144,12 +144,14 @@ class LineWriter:
 
     def _ordered(self, beat: str, kind: str) -> list[Any]:
         section = self.data["dialogue"][beat]
-        found: list[Any] = []
-        for family in self._families(section):
-            items = list(section.get(family, {}).get(kind, []))
-            self.rng.shuffle(items)
-            found += items
-        premise, rest = self._premise_first(beat, found, self._own(section, kind))
+        own = self._own(section, kind)
+        found = [item for family in self._families(section) for item in section.get(family, {}).get(kind, [])]
+        # The story's own mood is likelier first, not always: two stories of one mood differ.
+        keyed = sorted(
+            ((self.rng.random() - (0.4 if id(item) in own else 0.0), k, item) for k, item in enumerate(found))
+        )
+        found = [item for _, _, item in keyed]
+        premise, rest = self._premise_first(beat, found, own)
         return premise + rest
 
     def _own(self, section: dict[str, Any], kind: str) -> set[int]:

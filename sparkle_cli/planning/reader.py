@@ -205,6 +205,18 @@ def _before(tokens: list[Token], i: int, v: Vocabulary) -> tuple[int, list[str],
                 k -= 1
                 continue
         break
+    # "a food critic": words between a determiner close by and the role describe it.
+    for back in range(1, 3):
+        j = k - back + 1
+        words = range(j, k + 1)
+        if j - 1 < 0 or not all(
+            tokens[x].is_word and not tokens[x].possessive and tokens[x].low not in v.sets["stop_words"] for x in words
+        ):
+            break
+        if tokens[j - 1].low in v.sets["determiners"] or tokens[j - 1].low in counts:
+            modifiers = [tokens[x].low for x in words] + modifiers
+            k = j - 1
+            break
     count: int | None = None
     det: str | None = None
     if k >= 0 and tokens[k].is_word and tokens[k].possessive and (tokens[k].low in v.roles or tokens[k].capital):
@@ -579,7 +591,7 @@ def _place_matches(tokens: list[Token], v: Vocabulary, taken: set[int]) -> list[
         e = end
         while e + 1 < n and not tokens[e - 1].possessive:
             joiner = tokens[e].low
-            if joiner != "of" and not (joiner in ("in", "on", "at", "inside") and 1 <= score < 3):
+            if joiner != "of" and not (joiner in ("in", "inside") and 1 <= score < 3):
                 break
             k = _phrase_start_forward(tokens, e + 1, v)
             more = _match(tokens, k, v.places, v.place_words) if k < n else None  # type: ignore[arg-type]
