@@ -1,7 +1,6 @@
 """Planning: a prompt (or a plan file) becomes a checked plan in a new run.
 
-`runs` writes the run, `auto` chooses the planner, `reader` and `template` are the built-in
-planner, `postprocess` checks and repairs what any planner wrote.
+`runs` writes the run, `auto` picks the planner, `reader` + `template` are the built-in one, `postprocess` checks them all.
 """
 
 from sparkle_cli.planning.runs import (

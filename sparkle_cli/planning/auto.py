@@ -1,9 +1,5 @@
-"""`--planner auto`: the best planner this machine can reach, and why it was chosen.
-
-In order: an OpenAI-compatible server that is configured (SPARKLE_LLM_BASE_URL, or OPENAI_API_KEY
-with OpenAI's URL), a local Ollama server that answers on its port within PROBE_SECONDS, a local
-transformers model that is configured or already in the model cache, else the template planner
-with a one-line notice. Nothing here imports torch or transformers.
+"""`--planner auto`: the best planner this machine can reach (configured server, Ollama, cached model,
+else the template with a notice) and why. Nothing here imports torch or transformers.
 """
 
 from __future__ import annotations

@@ -1,9 +1,4 @@
-"""Dialogue from story beats: lines from lines.yaml filled with the prompt's own words, never repeated.
-
-A `LineWriter` hands out a pair (a line and its answer) or a single line for a beat and a
-speaker. Lines whose slots the story cannot fill are passed over; a plan long enough to use
-every line of a beat gets them back with a new opening word, so no line is said twice.
-"""
+"""Dialogue from story beats: lines from lines.yaml filled with the prompt's own words, never repeated in a plan."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""One path for what every planner writes: the request's title and profile, safe repairs, then the validator.
-
-The repairs are the ones a reader of the plan would make without asking: the timeline in time
-order with its pauses written out, lines that overlap moved after the one before, a last shot
-lengthened so the dialogue fits, a missing keyframe seed derived from the plan. Anything else
-is left for the validator to name (and, for a language model, for the model to repair).
+"""One path for what every planner writes: the request's title and profile, the repairs a reader would
+make without asking, then the validator.
 """
 
 from __future__ import annotations

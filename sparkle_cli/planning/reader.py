@@ -1,8 +1,6 @@
-"""Reading a story prompt: who is in it, where and when it happens, and what it is about.
+"""Reading a story prompt without a model: who is in it, where and when it happens, what it is about.
 
-No model: a tokenizer, the vocabulary in vocabulary.yaml and a few rules of English word order.
-The reader keeps to what the prompt says; where it says nothing it leaves the field empty and
-the planner chooses (and says so in the plan's metadata).
+A tokenizer, the words in vocabulary.yaml and a few rules of English word order; what the prompt does not say stays empty.
 """
 
 from __future__ import annotations

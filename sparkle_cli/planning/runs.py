@@ -1,7 +1,4 @@
-"""`sparkle plan`: write a checked plan into a new run (from a prompt or from a file).
-
-The planner is chosen here (`--planner auto` asks `auto`), and what it writes goes through
-`postprocess` like every planner's output.
+"""`sparkle plan`: pick the planner, post-process its plan, and write it into a new run (or import a plan file).
 
 The plan is checked before anything is written, so a bad plan leaves the disk as it was.
 """

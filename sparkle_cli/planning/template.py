@@ -1,9 +1,5 @@
-"""The template planner: a MoviePlan written from the reading of the prompt, deterministic for a seed.
-
-The cast the prompt names gets readable names, descriptions that start with their role and
-voices that follow their gender and age. The shots arc from a wide view through talking
-close-ups and two-shots to a closing view; every shot's setting names the place, the time of
-day and the weather; the dialogue follows the story's beats in the prompt's own words.
+"""The template planner: a MoviePlan written from the reading of the prompt, deterministic for a seed:
+named cast and voices, shots from wide to close-ups and back, explicit settings and keyframe words.
 """
 
 from __future__ import annotations

@@ -1,7 +1,4 @@
-"""Voices that follow the cast: gender, age and kind pick the espeak-ng voice, pitch and rate.
-
-The tables live in vocabulary.yaml (`voices`); no two characters of a plan share a voice and pitch.
-"""
+"""Voices that follow the cast: gender, age and kind pick the espeak-ng voice, pitch and rate (tables in vocabulary.yaml)."""
 
 from __future__ import annotations
 

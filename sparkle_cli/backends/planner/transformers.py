@@ -1,10 +1,5 @@
-"""The `transformers` planner: a causal language model from a folder or a hub id (its chat template, a seed).
-
-The model comes from `--llm-model-path` or `--llm-model` (a folder, or a hub id such as
-Qwen/Qwen2.5-1.5B-Instruct that is downloaded into the Hugging Face cache on first use, with
-a progress bar), else `SPARKLE_MODEL_PATH_PLANNER` or the config's `models: {planner: ...}`.
-Offline mode (HF_HUB_OFFLINE=1) uses the cache only. Temperature 0 decodes greedily; any other
-samples, seeded.
+"""The `transformers` planner: a causal language model from a folder or a hub id (downloaded into the Hugging
+Face cache on first use, cache only when offline), its chat template, a seed.
 """
 
 from __future__ import annotations
