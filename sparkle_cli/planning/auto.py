@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.error
-import urllib.request
+import socket
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
@@ -58,8 +57,33 @@ def ollama_url() -> str:
     return host.rstrip("/")
 
 
+def _refused(url: str, timeout: float) -> str | None:
+    """Why nothing can answer at `url`'s host and port (refused, unknown host), else None.
+
+    A plain connect: when nothing listens, as on most machines, urllib is never imported."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "localhost", port), timeout=timeout):
+            return None
+    except ConnectionRefusedError:
+        return "no answer (Connection refused)"
+    except socket.gaierror as exc:
+        return f"no answer ({exc.strerror or exc})"
+    except OSError:
+        return None  # a timeout or a filtered port: let the request say what it is
+
+
 def _get_json(url: str, timeout: float, key: str | None = None) -> tuple[Any, str]:
     """(answer, "") or (None, why not) for one GET; never raises for network trouble."""
+    refused = _refused(url, timeout)
+    if refused:
+        return None, refused
+    import urllib.error
+    import urllib.request
+
     headers = {"Accept": "application/json"}
     if key:
         headers["Authorization"] = f"Bearer {key}"
