@@ -54,7 +54,13 @@ def chat_server(tmp_path: Path) -> Iterator[Any]:
 
 @pytest.fixture(autouse=True)
 def clean_llm_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("SPARKLE_LLM_BASE_URL", "SPARKLE_LLM_MODEL", "SPARKLE_LLM_API_KEY", "OPENAI_API_KEY"):
+    for name in (
+        "SPARKLE_LLM_BASE_URL",
+        "SPARKLE_LLM_MODEL",
+        "SPARKLE_LLM_API_KEY",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -322,3 +328,15 @@ def test_transformers_planner_takes_a_hub_id_from_the_cache(
     transcript = json.loads(next((runs / ".failed-plans").glob("*.json")).read_text())
     assert transcript["request"]["settings"]["model_path"] == "tiny-org/tiny-planner"
     assert 0 < transcript["rounds"][0]["answer_tokens"] <= 8
+
+
+def test_openai_key_alone_means_openai_and_a_sparkle_key_a_local_server(monkeypatch) -> None:
+    from sparkle_cli.backends.planner.openai import OpenAIPlanner
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    assert OpenAIPlanner().base_url == "https://api.openai.com/v1"
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://proxy.example/v1/")
+    assert OpenAIPlanner().base_url == "https://proxy.example/v1"
+    monkeypatch.setenv("SPARKLE_LLM_API_KEY", "local")
+    assert OpenAIPlanner().base_url == "http://localhost:8000/v1"
+    assert OpenAIPlanner({"base_url": "http://127.0.0.1:1/v1"}).base_url == "http://127.0.0.1:1/v1"

@@ -160,7 +160,7 @@ def choose(options: dict[str, Any]) -> Choice:
             return Choice("openai", {"base_url": base}, f"{source} is set and {base} answers", tried=tried)
         tried.append(f"{source} {base}: {why}")
     elif os.environ.get("OPENAI_API_KEY"):
-        url = os.environ.get("OPENAI_BASE_URL") or OPENAI_URL
+        url = os.environ.get("OPENAI_BASE_URL") or OPENAI_URL  # as the openai planner defaults with this key
         answer, why = _get_json(f"{url.rstrip('/')}/models", CONFIGURED_SECONDS, key)
         if answer is not None:
             model = options.get("model") or os.environ.get("SPARKLE_LLM_MODEL") or OPENAI_MODEL

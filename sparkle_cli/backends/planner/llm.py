@@ -27,13 +27,18 @@ You write short movies as JSON plans. Answer with one JSON object and nothing el
 
 The object has these keys:
 - "title": the movie's title.
-- "characters": a list of {"id", "name", "description", "voice_profile"}; voice_profile is
+- "characters": a list of {"id", "name", "description", "voice_profile"}. The description starts
+  with the role or species ("a detective", "a talking cat") and gives gender and age. voice_profile is
   {"style": a tone such as calm or excited, "language": "en-US", "gender": "female" or "male",
   "pitch": 0 to 100, "rate": words per minute from 120 to 200}.
 - "base_images": the keyframes, exactly one more than there are shots: a list of
   {"id", "prompt", "metadata": {"seed": an integer}}. The prompt describes the picture for an
-  image model: place, light, who is in frame and what they do.
-- "shots": a list of {"id", "duration_sec" (more than 0, at most 120), "setting",
+  image model: place, light, who is in frame and what they do. Start a wide view with "Wide view
+  of", a close-up with "Close-up of NAME, ROLE" (one character only), and write "NAME and NAME
+  together" whenever two or more characters are in frame.
+- "shots": a list of {"id", "duration_sec" (more than 0, at most 120), "setting" (the place, the
+  time of day: dawn, morning, day, sunset, dusk or night, and the weather: clear, rain, storm,
+  snow, fog or wind, in plain words, e.g. "In a small bakery, at dawn, clear weather outside"),
   "visual_description", "start_base_image_id", "end_base_image_id", "motion_prompt" (the camera
   move), "is_talking_closeup" (true when one character speaks to camera)}. Shot i starts at
   base_images[i] and ends at base_images[i+1].

@@ -20,10 +20,18 @@ from sparkle_cli.backends.planner.llm import LLMPlanner, PlannerFailed, plan_sch
 from sparkle_cli.errors import UsageError
 
 DEFAULT_BASE_URL = "http://localhost:8000/v1"
+OPENAI_URL = "https://api.openai.com/v1"
 KEY_VARIABLES = ("SPARKLE_LLM_API_KEY", "OPENAI_API_KEY")
 FORMATS = ("json_schema", "json_object", "text")
 #: Words in a refusal that say the server cannot give structured output (vLLM, llama.cpp, Ollama, OpenAI).
 FORMAT_WORDS = ("response_format", "json_schema", "json_object", "structured output", "response format", "grammar")
+
+
+def _default_url() -> str:
+    """OpenAI's URL when only OPENAI_API_KEY is set (the key is OpenAI's), else a local server's."""
+    if os.environ.get("OPENAI_API_KEY") and not os.environ.get("SPARKLE_LLM_API_KEY"):
+        return os.environ.get("OPENAI_BASE_URL") or OPENAI_URL
+    return DEFAULT_BASE_URL
 
 
 class HTTPProblem(Exception):
@@ -55,7 +63,7 @@ class OpenAIPlanner(LLMPlanner):
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__(options)
         self.base_url = str(
-            self.options.get("base_url") or os.environ.get("SPARKLE_LLM_BASE_URL") or DEFAULT_BASE_URL
+            self.options.get("base_url") or os.environ.get("SPARKLE_LLM_BASE_URL") or _default_url()
         ).rstrip("/")
         self.model = str(self.options.get("model") or os.environ.get("SPARKLE_LLM_MODEL") or "")
         self.timeout = float(self.options.get("timeout") or 120.0)
