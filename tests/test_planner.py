@@ -243,3 +243,9 @@ def test_the_sample_plan_still_imports(cli, runs: Path) -> None:
     assert result.exit_code == 0, result.output
     envelope = json.loads((runs / "sample" / "plan.json").read_text())
     assert envelope["validated_plan"]["title"] == json.loads(sample.read_text())["validated_plan"]["title"]
+
+
+def test_ids_are_readable_ascii_for_any_name() -> None:
+    plan = _plan("Søren, Łucja and José share a thermos of cocoa on a frozen lake at night.")
+    assert [c["id"] for c in plan["characters"]] == ["soren", "lucja", "jose"]
+    assert [c["name"] for c in plan["characters"]] == ["Søren", "Łucja", "José"]

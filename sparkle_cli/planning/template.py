@@ -19,6 +19,10 @@ from sparkle_cli.schemas.plan import MAX_SHOT_SECONDS
 from sparkle_cli.timeline import words_per_second_estimate
 from sparkle_cli.validation import stable_seed
 
+#: Letters that do not decompose to ASCII ("Søren" -> "soren" as an id).
+LETTERS = str.maketrans(
+    {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ß": "ss", "ł": "l", "Ł": "L", "đ": "d", "þ": "th", "œ": "oe"}
+)
 SMALL_WORDS = {"a", "an", "the", "of", "in", "on", "at", "and", "for", "to", "by", "with", "over"}
 NUMBERS = {2: "Two", 3: "Three", 4: "Four", 5: "Five", 6: "Six"}
 MIN_SECONDS = {"wide": 3.5, "close": 4.0, "together": 4.5, "detail": 3.0}
@@ -162,7 +166,7 @@ def readable_names(cast: list[Person], rng: random.Random, v: Vocabulary) -> lis
 def _ids(names: list[str]) -> list[str]:
     out: list[str] = []
     for i, name in enumerate(names):
-        ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        ascii_name = unicodedata.normalize("NFKD", name.translate(LETTERS)).encode("ascii", "ignore").decode()
         ident = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")[:48] or f"character_{i + 1}"
         base, k = ident, 2
         while ident in out:
