@@ -178,9 +178,11 @@ def plan(
     planner: Annotated[
         str,
         typer.Option(
-            help="Planner: template (built-in), openai (an OpenAI-compatible server) or transformers (a local model)."
+            help="Planner: auto (a configured or local language model when one answers, else template), "
+            "template (built-in, no model), openai (an OpenAI-compatible server), ollama (a local Ollama) "
+            "or transformers (a local model folder or hub id)."
         ),
-    ] = "template",
+    ] = "auto",
     profile: Annotated[Optional[str], typer.Option(help="Render profile: builtin, gpu, or a YAML/JSON file.")] = None,
     from_file: Annotated[
         Optional[Path], typer.Option("--from-file", help="Import a plan file instead of planning from a prompt.")
@@ -201,7 +203,8 @@ def plan(
         typer.Option(
             "--llm-model",
             envvar="SPARKLE_LLM_MODEL",
-            help="openai planner: the model name (else the server's only model).",
+            help="openai and ollama planners: the model name (else the server's only model); "
+            "transformers planner: a hub id such as Qwen/Qwen2.5-1.5B-Instruct (downloaded on first use) or a folder.",
             show_default=False,
         ),
     ] = None,
@@ -209,7 +212,7 @@ def plan(
         Optional[str],
         typer.Option(
             "--llm-model-path",
-            help="transformers planner: a local model folder (else SPARKLE_MODEL_PATH_PLANNER or the config's models.planner).",
+            help="transformers planner: a model folder or hub id (else --llm-model, SPARKLE_MODEL_PATH_PLANNER or the config's models.planner).",
             show_default=False,
         ),
     ] = None,
@@ -237,7 +240,7 @@ def plan(
         Optional[float],
         typer.Option(
             "--temperature",
-            help="Language-model planners: sampling temperature (transformers default 0: greedy).",
+            help="Language-model planners: sampling temperature (openai: the server's default; transformers: 0, greedy).",
             show_default=False,
         ),
     ] = None,
@@ -291,14 +294,15 @@ def plan(
         else:
             raise UsageError('say what the movie is about: sparkle plan "PROMPT" (or --from-file PLAN.json)')
         if as_json:
-            _print_json(
-                {
-                    "status": "planned",
-                    "run_id": result.run.run_id,
-                    "artifact_uri": result.run.plan_path.resolve().as_uri(),
-                    "request_id": result.envelope["metadata"]["request_id"],
-                }
-            )
+            payload = {
+                "status": "planned",
+                "run_id": result.run.run_id,
+                "artifact_uri": result.run.plan_path.resolve().as_uri(),
+                "request_id": result.envelope["metadata"]["request_id"],
+            }
+            if result.requested:  # planned from a prompt: which planner wrote it, and why
+                payload["planner"] = result.planner_summary()
+            _print_json(payload)
             return EXIT_OK
         plan_data = result.envelope["validated_plan"]
         total = sum(s["duration_sec"] for s in plan_data["shots"])
@@ -307,7 +311,10 @@ def plan(
             f"[bold]{plan_data['title']}[/]: {len(plan_data['shots'])} shots, {len(plan_data['base_images'])} keyframes, "
             f"{lines} lines, {total:.1f} s; video {plan_data['render_profile']['video']['model_id']}"
         )
-        console.print(f"planner: {result.planner} ({result.model})", highlight=False)
+        chosen = f" [dim]chosen by --planner auto: {escape(result.reason)}[/]" if result.requested == "auto" else ""
+        console.print(f"planner: {escape(result.planner)} ({escape(result.model)}){chosen}", highlight=False)
+        if result.planner_notice:
+            console.print(f"[yellow]notice:[/] {escape(result.planner_notice)}", highlight=False)
         if result.envelope["metadata"].get("transcript"):
             rounds = result.envelope["validated_plan"].get("metadata", {}).get("rounds")
             console.print(

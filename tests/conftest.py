@@ -25,6 +25,27 @@ STAGES = [
 ]
 
 
+#: Where `--planner auto` could find a language model on the machine running the tests.
+PLANNER_VARIABLES = (
+    "SPARKLE_LLM_BASE_URL",
+    "SPARKLE_LLM_MODEL",
+    "SPARKLE_LLM_API_KEY",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "SPARKLE_MODEL_PATH_PLANNER",
+)
+
+
+@pytest.fixture(autouse=True)
+def no_real_language_models(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`sparkle plan` defaults to `--planner auto`: keep it off any real server, Ollama or model cache here."""
+    for name in PLANNER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:9")  # the discard port: nothing answers there
+    monkeypatch.setenv("HF_HOME", str(tmp_path_factory.getbasetemp() / "hf-home"))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+
+
 @pytest.fixture
 def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "runs"

@@ -5,18 +5,51 @@
 SCRIPT is a list of answers given in order (the last one repeats): {"content": str} for a
 normal answer, {"status": 500} for an error, {"delay": seconds} to answer late. With
 {"reject_json_schema": true} at the script's top (an object {"answers": [...], ...}),
-requests asking for `json_schema` output get HTTP 400, as servers without it answer.
+requests asking for `json_schema` output get HTTP 400, as servers without it answer. With
+{"reject_temperature": true}, requests that set a temperature get the 400 that OpenAI's
+reasoning models give; {"refuse": {"status": 400, "message": ...}} refuses every chat request.
+GET /models lists {"models": [...]} (default one, "tiny-planner"); with {"ollama_models": [...]}
+the server also answers Ollama's GET /api/tags, as a local Ollama does.
 Every request is appended to LOG. The chosen port is printed on the first line of stdout.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+
+
+class ChatServer:
+    """This server as a process for a test: its URL, and the requests it logged."""
+
+    def __init__(self, tmp: Path, script: Any) -> None:
+        self.log = tmp / "requests.jsonl"
+        script_path = tmp / "script.json"
+        script_path.write_text(json.dumps(script))
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__)), str(script_path), str(self.log)], stdout=subprocess.PIPE, text=True
+        )
+        assert self.proc.stdout is not None
+        self.port = int(self.proc.stdout.readline())
+        self.root = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.root}/v1"
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The chat requests the server answered (POSTs), in order."""
+        return [r for r in self.all_requests() if r.get("method") != "GET"]
+
+    def all_requests(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.log.read_text().splitlines()] if self.log.exists() else []
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
 
 
 def main() -> None:
@@ -41,8 +74,13 @@ def main() -> None:
             self.wfile.write(body)
 
         def do_GET(self) -> None:
+            with lock, log.open("a") as fh:
+                fh.write(json.dumps({"path": self.path, "method": "GET"}) + "\n")
+            models = script.get("models", ["tiny-planner"])
             if self.path.endswith("/models"):
-                self._send(200, {"object": "list", "data": [{"id": "tiny-planner", "object": "model"}]})
+                self._send(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in models]})
+            elif self.path == "/api/tags" and "ollama_models" in script:
+                self._send(200, {"models": [{"name": m, "model": m} for m in script["ollama_models"]]})
             else:
                 self._send(404, {"error": {"message": "not found"}})
 
@@ -56,6 +94,19 @@ def main() -> None:
                 self._send(404, {"error": {"message": "not found"}})
                 return
             fmt = (request.get("response_format") or {}).get("type")
+            if script.get("refuse"):
+                refusal = script["refuse"]
+                error = {"message": refusal["message"], "type": "invalid_request_error", "param": refusal.get("param")}
+                self._send(int(refusal.get("status", 400)), {"error": error})
+                return
+            if script.get("reject_temperature") and "temperature" in request:
+                message = (
+                    f"Unsupported value: 'temperature' does not support {request['temperature']} with this model. "
+                    "Only the default (1) value is supported."
+                )
+                error = {"message": message, "type": "invalid_request_error", "param": "temperature"}
+                self._send(400, {"error": error, "code": "unsupported_value"})
+                return
             if script.get("reject_json_schema") and fmt == "json_schema":
                 self._send(400, {"error": {"message": "response_format json_schema is not supported"}})
                 return

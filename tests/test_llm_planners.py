@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,8 @@ import pytest
 from sparkle_cli import planning
 from sparkle_cli.backends.planner.llm import PlannerFailed, extract_json, plan_schema
 from sparkle_cli.backends.planner.template import PlanOptions, TemplatePlanner
+from tests.fake_chat_server import ChatServer
 
-HERE = Path(__file__).parent
 PROMPT = "Two friends on a neon rooftop reconcile before sunrise."
 
 
@@ -37,29 +36,6 @@ def broken_plan() -> dict[str, Any]:
     plan["shots"][1]["end_base_image_id"] = "frame_099"
     plan["characters"][0]["id"] = "bad id!"
     return plan
-
-
-class ChatServer:
-    """The fake server process, its port and the requests it logged."""
-
-    def __init__(self, tmp: Path, script: Any) -> None:
-        self.log = tmp / "requests.jsonl"
-        script_path = tmp / "script.json"
-        script_path.write_text(json.dumps(script))
-        self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "fake_chat_server.py"), str(script_path), str(self.log)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        self.url = f"http://127.0.0.1:{int(self.proc.stdout.readline())}/v1"
-
-    def requests(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.log.read_text().splitlines()] if self.log.exists() else []
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 @pytest.fixture
@@ -78,7 +54,13 @@ def chat_server(tmp_path: Path) -> Iterator[Any]:
 
 @pytest.fixture(autouse=True)
 def clean_llm_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("SPARKLE_LLM_BASE_URL", "SPARKLE_LLM_MODEL", "SPARKLE_LLM_API_KEY", "OPENAI_API_KEY"):
+    for name in (
+        "SPARKLE_LLM_BASE_URL",
+        "SPARKLE_LLM_MODEL",
+        "SPARKLE_LLM_API_KEY",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -211,6 +193,40 @@ def test_openai_unreachable_server_is_one_clear_error(runs: Path, cli) -> None:
     assert "cannot connect" in result.output and "Traceback" not in result.output
 
 
+def test_openai_sends_no_temperature_unless_asked(runs: Path, chat_server) -> None:
+    """A model that accepts only its default temperature (OpenAI's reasoning models) still plans."""
+    server = chat_server({"reject_temperature": True, "answers": [{"content": json.dumps(model_plan())}]})
+    options = {"base_url": server.url, "model": "o-mini", "retries": 0}
+    result = planning.plan_from_prompt(runs, PROMPT, shots=2, planner="openai", planner_options=options)
+    assert result.envelope["metadata"]["planner"] == "openai"
+    sent = [r["body"] for r in server.requests()]
+    assert len(sent) == 1 and "temperature" not in sent[0]
+    assert sent[0]["response_format"]["type"] == "json_schema"  # no format was given up
+
+
+def test_openai_drops_a_refused_temperature_and_keeps_the_format(runs: Path, chat_server) -> None:
+    server = chat_server({"reject_temperature": True, "answers": [{"content": json.dumps(model_plan())}]})
+    options = {"base_url": server.url, "model": "o-mini", "retries": 0, "temperature": 0.7}
+    result = planning.plan_from_prompt(runs, PROMPT, shots=2, planner="openai", planner_options=options)
+    sent = [r["body"] for r in server.requests()]
+    assert [b.get("temperature") for b in sent] == [0.7, None]
+    assert [b["response_format"]["type"] for b in sent] == ["json_schema", "json_schema"]
+    transcript = json.loads((result.run.path / "planner" / "transcript.json").read_text())
+    first = transcript["rounds"][0]
+    assert first["dropped"][0]["temperature"] == 0.7 and "format_fallbacks" not in first
+
+
+def test_openai_reports_the_servers_own_error_for_other_refusals(runs: Path, cli, chat_server) -> None:
+    message = "This model's maximum context length is 2048 tokens. However, you requested 9000 tokens."
+    server = chat_server({"refuse": {"status": 400, "message": message}, "answers": [{"content": "{}"}]})
+    result = cli("plan", PROMPT, "--planner", "openai", "--llm-base-url", server.url, "--llm-model", "m")
+    assert result.exit_code == 1, result.output
+    assert "maximum context length is 2048 tokens" in result.output.replace("\n", "")
+    sent = [r["body"] for r in server.requests()]
+    # One request: a refusal that is not about the response format does not walk down the formats.
+    assert len(sent) == 1 and sent[0]["response_format"]["type"] == "json_schema"
+
+
 # --- transformers ------------------------------------------------------------------------------
 
 
@@ -273,3 +289,54 @@ def test_transformers_planner_without_a_model_says_what_to_set(runs: Path, cli, 
     assert result.exit_code == 2
     assert "unexpected" not in result.output
     assert "--llm-model-path" in result.output
+
+
+def cache_tiny_lm(tiny_lm: Path, hf_home: Path, repo_id: str) -> Path:
+    """Put the tiny model where huggingface_hub keeps a downloaded `repo_id`."""
+    repo = hf_home / "hub" / ("models--" + repo_id.replace("/", "--"))
+    snapshot = repo / "snapshots" / "0123456789abcdef0123456789abcdef01234567"
+    shutil.copytree(tiny_lm, snapshot)
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(snapshot.name)
+    return snapshot
+
+
+def test_transformers_planner_offline_without_the_model_says_so(runs: Path, cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    result = cli("plan", PROMPT, "--planner", "transformers", "--llm-model", "tiny-org/not-downloaded")
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert "tiny-org/not-downloaded is not in the model cache" in text and "HF_HUB_OFFLINE=1" in text
+    assert "Traceback" not in result.output
+    assert run_dirs(runs) == []
+
+
+def test_transformers_planner_takes_a_hub_id_from_the_cache(
+    runs: Path, cli, tiny_lm: Path, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    cache_tiny_lm(tiny_lm, tmp_path / "hf", "tiny-org/tiny-planner")
+    result = cli(
+        "plan", PROMPT, "--shots", "2", "--planner", "transformers", "--llm-model", "tiny-org/tiny-planner",
+        "--repair-rounds", "0", "--llm-max-tokens", "8",
+    )  # fmt: skip
+    # Random weights write no plan; what matters is that the hub id loaded through the real code path.
+    assert result.exit_code == 1, result.output
+    assert "the transformers planner (tiny-org/tiny-planner) wrote no valid plan in 1 round" in result.output
+    transcript = json.loads(next((runs / ".failed-plans").glob("*.json")).read_text())
+    assert transcript["request"]["settings"]["model_path"] == "tiny-org/tiny-planner"
+    assert 0 < transcript["rounds"][0]["answer_tokens"] <= 8
+
+
+def test_openai_key_alone_means_openai_and_a_sparkle_key_a_local_server(monkeypatch) -> None:
+    from sparkle_cli.backends.planner.openai import OpenAIPlanner
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    assert OpenAIPlanner().base_url == "https://api.openai.com/v1"
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://proxy.example/v1/")
+    assert OpenAIPlanner().base_url == "https://proxy.example/v1"
+    monkeypatch.setenv("SPARKLE_LLM_API_KEY", "local")
+    assert OpenAIPlanner().base_url == "http://localhost:8000/v1"
+    assert OpenAIPlanner({"base_url": "http://127.0.0.1:1/v1"}).base_url == "http://127.0.0.1:1/v1"

@@ -121,3 +121,6 @@ class PlanCommandPayload(BaseModel):
     run_id: str
     artifact_uri: str
     request_id: str
+    planner: dict[str, Any] | None = Field(
+        default=None, description="name, requested, model, reason (and notice) of the planner that wrote the plan"
+    )

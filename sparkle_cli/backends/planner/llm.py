@@ -1,8 +1,9 @@
 """What the language-model planners share: the prompt, the transcript and the validate-and-repair loop.
 
 A planner asks for a MoviePlan (everything but `render_profile`, which comes from `--profile`),
-checks the answer with the validator `sparkle validate` uses, and sends the validator's lines
-back for a repair, up to `repair_rounds` times. Every round's raw answer goes into the transcript.
+sends the answer through the post-processing every planner's plan takes (safe repairs, then the
+validator `sparkle validate` uses), and sends the validator's lines back for a repair, up to
+`repair_rounds` times. Every round's raw answer goes into the transcript.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from sparkle_cli.backends.base import Backend
-from sparkle_cli.backends.planner.template import PlanOptions
 from sparkle_cli.errors import SparkleError
+from sparkle_cli.planning.options import PlanOptions
 from sparkle_cli.rundir import now_iso
-from sparkle_cli.validation import check_plan
 
 DEFAULT_REPAIR_ROUNDS = 3
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
@@ -27,13 +27,18 @@ You write short movies as JSON plans. Answer with one JSON object and nothing el
 
 The object has these keys:
 - "title": the movie's title.
-- "characters": a list of {"id", "name", "description", "voice_profile"}; voice_profile is
+- "characters": a list of {"id", "name", "description", "voice_profile"}. The description starts
+  with the role or species ("a detective", "a talking cat") and gives gender and age. voice_profile is
   {"style": a tone such as calm or excited, "language": "en-US", "gender": "female" or "male",
   "pitch": 0 to 100, "rate": words per minute from 120 to 200}.
 - "base_images": the keyframes, exactly one more than there are shots: a list of
   {"id", "prompt", "metadata": {"seed": an integer}}. The prompt describes the picture for an
-  image model: place, light, who is in frame and what they do.
-- "shots": a list of {"id", "duration_sec" (more than 0, at most 120), "setting",
+  image model: place, light, who is in frame and what they do. Start a wide view with "Wide view
+  of", a close-up with "Close-up of NAME, ROLE" (one character only), and write "NAME and NAME
+  together" whenever two or more characters are in frame.
+- "shots": a list of {"id", "duration_sec" (more than 0, at most 120), "setting" (the place, the
+  time of day: dawn, morning, day, sunset, dusk or night, and the weather: clear, rain, storm,
+  snow, fog or wind, in plain words, e.g. "In a small bakery, at dawn, clear weather outside"),
   "visual_description", "start_base_image_id", "end_base_image_id", "motion_prompt" (the camera
   move), "is_talking_closeup" (true when one character speaks to camera)}. Shot i starts at
   base_images[i] and ends at base_images[i+1].
@@ -122,25 +127,16 @@ def extract_json(text: str) -> Any:
 
 def finish_plan(
     answer: str, options: PlanOptions, render_profile: dict[str, Any]
-) -> tuple[dict[str, Any] | None, list[str]]:
-    """The plan in `answer` with the profile applied, and the validator's lines (empty when valid)."""
+) -> tuple[dict[str, Any] | None, list[str], list[str]]:
+    """The plan in `answer` through the planners' shared post-processing: (plan, problems, repairs)."""
+    from sparkle_cli.planning.postprocess import finish
+
     try:
         data = extract_json(answer)
     except ValueError as exc:
-        return None, [f"(answer): not a JSON object: {exc}"]
-    if isinstance(data, dict) and isinstance(data.get("validated_plan"), dict):
-        data = data["validated_plan"]
-    if not isinstance(data, dict):
-        return None, [f"(plan): expected a JSON object, got {type(data).__name__}"]
-    plan = dict(data)
-    plan["render_profile"] = render_profile
-    if options.title:
-        plan["title"] = options.title
-    errors = list(check_plan(plan).errors)
-    shots = plan.get("shots")
-    if isinstance(shots, list) and len(shots) != int(options.shots):
-        errors.append(f"shots: the request asks for exactly {options.shots} shots, the plan has {len(shots)}")
-    return plan, errors
+        return None, [f"(answer): not a JSON object: {exc}"], []
+    finished = finish(data, options, render_profile)
+    return finished.plan, finished.errors, finished.repairs
 
 
 @dataclass
@@ -221,8 +217,10 @@ class LLMPlanner(Backend):
                 raise
             record["duration_s"] = round(time.perf_counter() - started, 3)
             record["answer"] = answer
-            plan, errors = finish_plan(answer, options, profile)
+            plan, errors, repairs = finish_plan(answer, options, profile)
             record["errors"] = errors
+            if repairs:
+                record["repairs"] = repairs
             if not errors and plan is not None:
                 transcript.outcome = "succeeded"
                 plan["metadata"] = {

@@ -1,8 +1,10 @@
 """The `openai` planner: any OpenAI-compatible chat-completions server (vLLM, Ollama, llama.cpp, a hosted API).
 
 It asks for the MoviePlan JSON Schema as `response_format`, stepping down to JSON mode and
-then to plain text when the server rejects that (HTTP 400). Connection errors, timeouts, 429
-and 5xx answers are retried with a growing pause, a bounded number of times. Standard library only.
+then to plain text when the server says it cannot do that (an HTTP 400 or 422 about the response
+format). A temperature is sent only when the user set one, and dropped when the model refuses it.
+Any other refusal is reported with the server's own words. Connection errors, timeouts, 429 and
+5xx answers are retried with a growing pause, a bounded number of times. Standard library only.
 """
 
 from __future__ import annotations
@@ -18,17 +20,38 @@ from sparkle_cli.backends.planner.llm import LLMPlanner, PlannerFailed, plan_sch
 from sparkle_cli.errors import UsageError
 
 DEFAULT_BASE_URL = "http://localhost:8000/v1"
+OPENAI_URL = "https://api.openai.com/v1"
 KEY_VARIABLES = ("SPARKLE_LLM_API_KEY", "OPENAI_API_KEY")
 FORMATS = ("json_schema", "json_object", "text")
+#: Words in a refusal that say the server cannot give structured output (vLLM, llama.cpp, Ollama, OpenAI).
+FORMAT_WORDS = ("response_format", "json_schema", "json_object", "structured output", "response format", "grammar")
+
+
+def _default_url() -> str:
+    """OpenAI's URL when only OPENAI_API_KEY is set (the key is OpenAI's), else a local server's."""
+    if os.environ.get("OPENAI_API_KEY") and not os.environ.get("SPARKLE_LLM_API_KEY"):
+        return os.environ.get("OPENAI_BASE_URL") or OPENAI_URL
+    return DEFAULT_BASE_URL
 
 
 class HTTPProblem(Exception):
     """An HTTP answer that retrying will not fix."""
 
     def __init__(self, status: int, body: str) -> None:
-        super().__init__(f"HTTP {status}: {body}")
         self.status = status
         self.body = body
+        super().__init__(f"HTTP {status}: {self.message}")
+
+    @property
+    def message(self) -> str:
+        """The server's own words: `error.message` of an OpenAI-style answer, else the body."""
+        try:
+            error = json.loads(self.body).get("error")
+        except (ValueError, AttributeError):
+            return self.body.strip()
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])
+        return str(error) if isinstance(error, str) and error else self.body.strip()
 
 
 class OpenAIPlanner(LLMPlanner):
@@ -40,7 +63,7 @@ class OpenAIPlanner(LLMPlanner):
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__(options)
         self.base_url = str(
-            self.options.get("base_url") or os.environ.get("SPARKLE_LLM_BASE_URL") or DEFAULT_BASE_URL
+            self.options.get("base_url") or os.environ.get("SPARKLE_LLM_BASE_URL") or _default_url()
         ).rstrip("/")
         self.model = str(self.options.get("model") or os.environ.get("SPARKLE_LLM_MODEL") or "")
         self.timeout = float(self.options.get("timeout") or 120.0)
@@ -50,6 +73,7 @@ class OpenAIPlanner(LLMPlanner):
         if fmt not in FORMATS:
             raise UsageError(f"response_format {fmt!r}: use one of {', '.join(FORMATS)}")
         self.format = fmt
+        self.drop_temperature = False
         self.model_label = f"{self.model or '?'} at {self.base_url}"
 
     def _key(self) -> str | None:
@@ -68,9 +92,10 @@ class OpenAIPlanner(LLMPlanner):
             "api_key_from": next((v for v in KEY_VARIABLES if os.environ.get(v)), None),
         }
 
-    def _temperature(self) -> float:
+    def _temperature(self) -> float | None:
+        """The user's temperature, or None: the server's default (some models accept no other)."""
         value = self.options.get("temperature")
-        return 0.4 if value is None else float(value)
+        return None if value is None or self.drop_temperature else float(value)
 
     # --- HTTP ------------------------------------------------------------------------------
 
@@ -148,7 +173,10 @@ class OpenAIPlanner(LLMPlanner):
             if self.transcript is not None:
                 self.transcript.model = self.model_label
         while True:
-            body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": self._temperature()}
+            body: dict[str, Any] = {"model": self.model, "messages": messages}
+            temperature = self._temperature()
+            if temperature is not None:
+                body["temperature"] = temperature
             for key in ("seed", "max_tokens"):
                 if self.options.get(key) is not None:
                     body[key] = int(self.options[key])
@@ -159,8 +187,13 @@ class OpenAIPlanner(LLMPlanner):
                 answer = self._call("POST", "/chat/completions", body)
                 break
             except HTTPProblem as exc:
-                # A server without structured output says 400 (vLLM, llama.cpp) or 422; step down a format.
-                if exc.status in (400, 422) and self.format != FORMATS[-1]:
+                refusal = refusal_about(exc)
+                if refusal == "temperature" and temperature is not None:
+                    # Reasoning models take only their default temperature: ask again without one.
+                    record.setdefault("dropped", []).append({"temperature": temperature, "answer": exc.body[:500]})
+                    self.drop_temperature = True
+                    continue
+                if refusal == "format" and self.format != FORMATS[-1]:
                     record.setdefault("format_fallbacks", []).append({"format": self.format, "answer": exc.body[:500]})
                     self.format = FORMATS[FORMATS.index(self.format) + 1]
                     continue
@@ -181,3 +214,20 @@ class OpenAIPlanner(LLMPlanner):
         if isinstance(content, list):  # some servers answer content parts
             content = "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
         return str(content or "")
+
+
+def refusal_about(problem: HTTPProblem) -> str | None:
+    """What a 400 or 422 objects to: "temperature", "format" (no structured output), or None (something else)."""
+    if problem.status not in (400, 422):
+        return None
+    text = problem.body.lower()
+    try:  # OpenAI names the parameter: {"error": {"param": "temperature", ...}}
+        error = json.loads(problem.body).get("error")
+        param = str(error.get("param") or "").lower() if isinstance(error, dict) else ""
+    except (ValueError, AttributeError):
+        param = ""
+    if param == "temperature" or (not param and "temperature" in text):
+        return "temperature"
+    if param.startswith("response_format") or any(word in text for word in FORMAT_WORDS):
+        return "format"
+    return None

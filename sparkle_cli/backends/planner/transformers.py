@@ -1,11 +1,12 @@
-"""The `transformers` planner: a local causal language model folder (its chat template, a seed, a temperature).
-
-The folder comes from `--llm-model-path`, else `SPARKLE_MODEL_PATH_PLANNER` or the config's
-`models: {planner: DIR}`. Temperature 0 decodes greedily; any other samples, seeded.
+"""The `transformers` planner: a causal language model from a folder or a hub id (downloaded into the Hugging
+Face cache on first use, cache only when offline), its chat template, a seed.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import sys
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -14,10 +15,47 @@ from sparkle_cli.backends.base import BackendUnavailable
 from sparkle_cli.backends.planner.llm import LLMPlanner
 
 MODEL_HINT = (
-    "give a folder with a causal language model and its tokenizer: --llm-model-path DIR, "
-    "SPARKLE_MODEL_PATH_PLANNER, or `models: {planner: DIR}` in the config"
+    "give a model folder or a hub id: --llm-model Qwen/Qwen2.5-1.5B-Instruct, --llm-model-path DIR, "
+    "SPARKLE_MODEL_PATH_PLANNER, or `models: {planner: DIR_OR_HUB_ID}` in the config"
 )
 DEFAULT_MAX_NEW_TOKENS = 4096
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+#: What a download fetches: weights as safetensors, the config, the tokenizer and its chat template.
+HUB_FILES = ["*.json", "*.safetensors", "*.model", "*.txt", "*.tiktoken", "*.jinja", "tokenizer*"]
+OFFLINE_VALUES = {"1", "true", "yes", "on"}
+
+
+def offline() -> bool:
+    return any(
+        os.environ.get(v, "").strip().lower() in OFFLINE_VALUES for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
+
+
+def hub_snapshot(repo_id: str) -> Path:
+    """The local folder of hub model `repo_id`: from the cache, downloading it first when allowed."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError
+
+    from sparkle_cli.planning.auto import hub_cache
+
+    cache = hub_cache()
+    try:
+        return Path(snapshot_download(repo_id, cache_dir=cache, allow_patterns=HUB_FILES, local_files_only=True))
+    except LocalEntryNotFoundError:
+        if offline():
+            raise BackendUnavailable(
+                f"{repo_id} is not in the model cache ({cache}) and offline mode is on (HF_HUB_OFFLINE=1); "
+                "download it once with the network on, or give a model folder with --llm-model-path"
+            ) from None
+    print(f"downloading {repo_id} into {cache} (first use; later plans read it from there)", file=sys.stderr)
+    try:
+        return Path(snapshot_download(repo_id, cache_dir=cache, allow_patterns=HUB_FILES))
+    except (RepositoryNotFoundError, GatedRepoError) as exc:
+        raise BackendUnavailable(
+            f"cannot download {repo_id}: {exc.__class__.__name__}; check the id, or log in (hf auth login) for a gated model"
+        ) from None
+    except (HfHubHTTPError, LocalEntryNotFoundError, OSError) as exc:
+        raise BackendUnavailable(f"cannot download {repo_id}: {exc}") from None
 
 
 class TransformersPlanner(LLMPlanner):
@@ -30,7 +68,12 @@ class TransformersPlanner(LLMPlanner):
         super().__init__(options)
         from sparkle_cli import config
 
-        self.location = str(self.options.get("model_path") or config.model_path("planner", "transformers") or "")
+        self.location = str(
+            self.options.get("model_path")
+            or self.options.get("model")
+            or config.model_path("planner", "transformers")
+            or ""
+        )
         self.model_label = self.location or "?"
         self.model: Any = None
         self.tokenizer: Any = None
@@ -64,7 +107,9 @@ class TransformersPlanner(LLMPlanner):
             raise BackendUnavailable(f"the transformers planner has no model: {MODEL_HINT}")
         path = Path(self.location).expanduser()
         if not path.is_dir():
-            raise BackendUnavailable(f"planner model folder {path} does not exist: {MODEL_HINT}")
+            if not HUB_ID.match(self.location) or self.location.startswith((".", "/", "~")):
+                raise BackendUnavailable(f"planner model folder {path} does not exist: {MODEL_HINT}")
+            path = hub_snapshot(self.location)
         self.device = resolve_device(self.options.get("device"))
         dtype = resolve_dtype(self.options.get("dtype"), self.device)
         try:
@@ -73,7 +118,11 @@ class TransformersPlanner(LLMPlanner):
             self.model = model.to(self.device).eval()
         except (OSError, ValueError) as exc:
             raise BackendUnavailable(f"cannot load a causal language model from {path}: {exc}") from exc
-        self.model_label = path.name or str(path)
+        self.model_label = (
+            self.location
+            if HUB_ID.match(self.location) and not Path(self.location).exists()
+            else path.name or str(path)
+        )
 
     def close(self) -> None:
         from sparkle_cli.backends.torch_utils import free_memory

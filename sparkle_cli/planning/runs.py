@@ -1,4 +1,4 @@
-"""`sparkle plan`: write a checked plan into a new run (from a prompt or from a file).
+"""`sparkle plan`: pick the planner, post-process its plan, and write it into a new run (or import a plan file).
 
 The plan is checked before anything is written, so a bad plan leaves the disk as it was.
 """
@@ -16,6 +16,8 @@ from sparkle_cli import atomic
 from sparkle_cli.backends import registry
 from sparkle_cli.backends.base import BackendUnavailable
 from sparkle_cli.errors import SparkleError, UsageError
+from sparkle_cli.planning import auto, postprocess
+from sparkle_cli.planning.options import PlanOptions
 from sparkle_cli.profiles import DEFAULT_PROFILE, load_profile
 from sparkle_cli.rundir import RunDir, check_run_id, new_run_id, now_iso
 from sparkle_cli.validation import check_plan, read_plan_file
@@ -34,6 +36,20 @@ class PlanResult:
     notices: list[str] = field(default_factory=list)
     planner: str = ""
     model: str = ""
+    requested: str = ""  # what --planner asked for ("auto")
+    reason: str = ""  # why this planner wrote the plan
+    planner_notice: str | None = None  # the auto planner's one-line notice, when it fell back
+
+    def planner_summary(self) -> dict[str, Any]:
+        summary = {"name": self.planner, "requested": self.requested or self.planner, "model": self.model}
+        if self.reason:
+            summary["reason"] = self.reason
+        if self.planner_notice:
+            summary["notice"] = self.planner_notice
+        return summary
+
+
+PLANNERS = ("auto", "template", "openai", "ollama", "transformers")
 
 
 def plan_from_prompt(
@@ -43,7 +59,7 @@ def plan_from_prompt(
     title: str | None = None,
     shots: int = 3,
     seconds: float | None = None,
-    planner: str = "template",
+    planner: str = "auto",
     profile: str | None = None,
     run_id: str | None = None,
     seed: int | None = None,
@@ -55,23 +71,29 @@ def plan_from_prompt(
         raise UsageError(f"--shots must be from 1 to 200, got {shots}")
     if seconds is not None and not 1 <= seconds <= 1800:
         raise UsageError(f"--seconds must be from 1 to 1800, got {seconds}")
-    from sparkle_cli.backends.planner.template import PlanOptions
-
     if run_id and (root / check_run_id(run_id)).exists():
         raise UsageError(f"run {run_id} already exists in {root}; choose another --run-id")
     render_profile = load_profile(profile or DEFAULT_PROFILE)
     request_id = uuid.uuid4().hex
-    # Language-model planners validate against the profile the run will carry.
+    options = dict(planner_options or {})
+    requested, reason, notice = planner, "", None
+    if planner == "auto":
+        choice = auto.choose(options)
+        planner, reason, notice = choice.planner, choice.reason, choice.notice
+        options.update(choice.options)
+    elif planner == "ollama":
+        options, reason = auto.ollama_options(options)
+        planner = "openai"
+    else:
+        reason = f"--planner {planner}"
+    plan_options = PlanOptions(prompt=prompt, title=title, shots=shots, seconds=seconds, seed=seed)
+    backend, problem = _start(planner, requested, options, render_profile)
+    if backend is None:  # auto chose a model this installation cannot load: the template writes the plan
+        notice = f"the {planner} planner cannot run here ({problem}); the built-in template planner wrote this plan"
+        planner, reason = "template", f"{reason}, but it cannot run here"
+        backend, _ = _start("template", "template", {}, render_profile)
     try:
-        backend = registry.create("planner", planner, {**(planner_options or {}), "render_profile": render_profile})
-    except BackendUnavailable as exc:
-        raise UsageError(f"--planner {planner}: {exc}") from None
-    try:
-        try:
-            backend.load()
-        except BackendUnavailable as exc:
-            raise UsageError(f"--planner {planner}: {exc}") from None
-        plan = backend.plan(PlanOptions(prompt=prompt, title=title, shots=shots, seconds=seconds, seed=seed))  # type: ignore[attr-defined]
+        plan = backend.plan(plan_options)  # type: ignore[attr-defined]
     except SparkleError as exc:
         transcript = getattr(exc, "transcript", None)
         if transcript is not None:
@@ -80,15 +102,49 @@ def plan_from_prompt(
         raise
     finally:
         backend.close()
-    plan["render_profile"] = render_profile
-    request = {"title": plan["title"], "prompt": prompt, "shots": shots, "seconds": seconds, "planner": planner}
+    # Every planner's output takes the same path; a language model's has already been through it.
+    finished = postprocess.finish(plan, plan_options, render_profile)
+    if finished.errors or finished.plan is None:
+        from sparkle_cli.backends.planner.llm import PlannerFailed
+
+        raise PlannerFailed(f"the {planner} planner wrote a plan that does not validate", lines=finished.errors[:40])
+    plan = finished.plan
+    request = {
+        "title": plan["title"],
+        "prompt": prompt,
+        "shots": shots,
+        "seconds": seconds,
+        "planner": planner,
+        "planner_requested": requested,
+        "planner_reason": reason,
+    }
     model = getattr(backend, "model_label", planner)
     metadata = {"tool": "sparkle plan", "planner": planner, "model": model, "request_id": request_id}
+    if notice:
+        metadata["planner_notice"] = notice
     transcript = getattr(backend, "transcript", None)
     files = {TRANSCRIPT: transcript.as_dict()} if transcript is not None else {}
     if files:
         metadata["transcript"] = TRANSCRIPT
-    return _write_run(root, plan, request, metadata, run_id, planner=planner, model=model, files=files)
+    result = _write_run(root, plan, request, metadata, run_id, planner=planner, model=model, files=files)
+    result.requested, result.reason, result.planner_notice = requested, reason, notice
+    result.notices += [str(n) for n in (plan.get("metadata") or {}).get("notices", [])]
+    return result
+
+
+def _start(planner: str, requested: str, options: dict[str, Any], render_profile: dict[str, Any]) -> tuple[Any, str]:
+    """The planner backend, loaded; (None, why) when auto chose a model that cannot load here."""
+    if planner not in PLANNERS and not registry.is_known("planner", planner):
+        raise UsageError(f"--planner {planner}: use one of {', '.join(PLANNERS)}")
+    # Language-model planners validate against the profile the run will carry.
+    try:
+        backend = registry.create("planner", planner, {**options, "render_profile": render_profile})
+        backend.load()
+    except BackendUnavailable as exc:
+        if requested == "auto" and planner != "template":
+            return None, str(exc)
+        raise UsageError(f"--planner {planner}: {exc}") from None
+    return backend, ""
 
 
 def save_failed_transcript(root: Path, request_id: str, transcript: dict[str, Any]) -> Path:
