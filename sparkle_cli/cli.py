@@ -171,9 +171,10 @@ def _main(
 def plan(
     prompt: Annotated[Optional[str], typer.Argument(help="What the movie is about.", show_default=False)] = None,
     title: Annotated[Optional[str], typer.Option(help="Movie title (else made from the prompt).")] = None,
-    shots: Annotated[int, typer.Option(help="Number of shots (keyframes = shots + 1).")] = 3,
+    shots: Annotated[int, typer.Option(help="Number of shots (keyframes = shots + 1).", min=1, max=200)] = 3,
     seconds: Annotated[
-        Optional[float], typer.Option(help="Target length in seconds (never shorter than the dialogue needs).")
+        Optional[float],
+        typer.Option(help="Target length in seconds (never shorter than the dialogue needs).", min=1, max=1800),
     ] = None,
     planner: Annotated[
         str,
@@ -188,7 +189,9 @@ def plan(
         Optional[Path], typer.Option("--from-file", help="Import a plan file instead of planning from a prompt.")
     ] = None,
     run_id: Annotated[Optional[str], typer.Option("--run-id", help="Run id (else made from the title).")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Planner seed (else derived from the prompt).")] = None,
+    seed: Annotated[
+        Optional[int], typer.Option(help="Planner seed (else derived from the prompt).", min=0, max=2**32 - 1)
+    ] = None,
     llm_base_url: Annotated[
         Optional[str],
         typer.Option(
@@ -219,13 +222,19 @@ def plan(
     llm_timeout: Annotated[
         Optional[float],
         typer.Option(
-            "--llm-timeout", help="openai planner: seconds to wait for each answer (default 120).", show_default=False
+            "--llm-timeout",
+            min=0.1,
+            max=3600,
+            help="openai planner: seconds to wait for each answer (default 120).",
+            show_default=False,
         ),
     ] = None,
     llm_retries: Annotated[
         Optional[int],
         typer.Option(
             "--llm-retries",
+            min=0,
+            max=10,
             help="openai planner: tries again this often on connection errors, timeouts and 5xx (default 2).",
             show_default=False,
         ),
@@ -233,13 +242,19 @@ def plan(
     llm_max_tokens: Annotated[
         Optional[int],
         typer.Option(
-            "--llm-max-tokens", help="Language-model planners: the longest answer in tokens.", show_default=False
+            "--llm-max-tokens",
+            min=1,
+            max=32768,
+            help="Language-model planners: the longest answer in tokens.",
+            show_default=False,
         ),
     ] = None,
     temperature: Annotated[
         Optional[float],
         typer.Option(
             "--temperature",
+            min=0,
+            max=2,
             help="Language-model planners: sampling temperature (openai: the server's default; transformers: 0, greedy).",
             show_default=False,
         ),
@@ -248,6 +263,8 @@ def plan(
         int,
         typer.Option(
             "--repair-rounds",
+            min=0,
+            max=10,
             help="Language-model planners: times a plan that fails validation is sent back for repair.",
         ),
     ] = 3,
@@ -266,8 +283,6 @@ def plan(
                 raise UsageError("give either a PROMPT or --from-file, not both")
             result = planning.plan_from_file(root, from_file, profile=profile, run_id=run_id)
         elif prompt:
-            if repair_rounds < 0:
-                raise UsageError(f"--repair-rounds must be 0 or more, got {repair_rounds}")
             llm = {
                 "base_url": llm_base_url,
                 "model": llm_model,
@@ -304,27 +319,33 @@ def plan(
                 payload["planner"] = result.planner_summary()
             _print_json(payload)
             return EXIT_OK
+        from sparkle_cli.views import plural, show
+
         plan_data = result.envelope["validated_plan"]
         total = sum(s["duration_sec"] for s in plan_data["shots"])
         lines = sum(1 for e in plan_data["dialogue_timeline"] if e.get("type") == "dialogue")
         console.print(
-            f"[bold]{plan_data['title']}[/]: {len(plan_data['shots'])} shots, {len(plan_data['base_images'])} keyframes, "
-            f"{lines} lines, {total:.1f} s; video {plan_data['render_profile']['video']['model_id']}"
+            f"[bold]{show(plan_data['title'], 120)}[/]: {plural(len(plan_data['shots']), 'shot')}, "
+            f"{plural(len(plan_data['base_images']), 'keyframe')}, {plural(lines, 'line')}, {total:.1f} s; "
+            f"video {show(plan_data['render_profile']['video']['model_id'])}",
+            highlight=False,
         )
-        chosen = f" [dim]chosen by --planner auto: {escape(result.reason)}[/]" if result.requested == "auto" else ""
-        console.print(f"planner: {escape(result.planner)} ({escape(result.model)}){chosen}", highlight=False)
+        # "template (built-in, no model)" already names its planner; "openai" gets its model beside it.
+        named = result.model if str(result.model).startswith(result.planner) else f"{result.planner} ({result.model})"
+        chosen = f" [dim]chosen by --planner auto: {show(result.reason, 300)}[/]" if result.requested == "auto" else ""
+        console.print(f"planner: {show(named or result.planner, 200)}{chosen}", highlight=False)
         if result.planner_notice:
-            console.print(f"[yellow]notice:[/] {escape(result.planner_notice)}", highlight=False)
+            console.print(f"[yellow]notice:[/] {show(result.planner_notice, 500)}", highlight=False)
         if result.envelope["metadata"].get("transcript"):
             rounds = result.envelope["validated_plan"].get("metadata", {}).get("rounds")
             console.print(
-                f"planner transcript: {result.run.path / result.envelope['metadata']['transcript']}"
-                + (f" ({rounds} round{'s' if rounds != 1 else ''})" if rounds else ""),
+                f"planner transcript: {show(result.run.path / result.envelope['metadata']['transcript'])}"
+                + (f" ({plural(rounds, 'round')})" if rounds else ""),
                 highlight=False,
             )
         for notice in result.notices:
-            console.print(f"[yellow]notice:[/] {escape(notice)}", highlight=False)
-        console.print(f"plan: {result.run.plan_path}", highlight=False)
+            console.print(f"[yellow]notice:[/] {show(notice, 500)}", highlight=False)
+        console.print(f"plan: {show(result.run.plan_path)}", highlight=False)
         console.print(f"next: sparkle produce {result.run.run_id}", highlight=False)
         print(result.run.run_id)
         return EXIT_OK
