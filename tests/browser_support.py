@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,10 +176,9 @@ def voila(notebook: Path, env: dict[str, str], timeout: float = 180.0) -> Iterat
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"voila exited with {process.returncode}:\n{server.log_tail()}")
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(server.url + "api", timeout=5) as answer:
-                    if answer.status == 200:
-                        break
+            # Listening is enough: asking for the page itself would start a kernel.
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=5):
+                break
             if time.monotonic() > deadline:
                 raise TimeoutError(f"voila did not answer within {timeout:.0f} s:\n{server.log_tail()}")
             time.sleep(0.2)

@@ -316,8 +316,18 @@ def test_stage_rows_and_log_lines_say_what_is_true() -> None:
     assert render.log_words({**made, "reason": "text changed"}) == "made in 0.01 s by espeak (text changed)"
     assert render.log_words({**made, "status": "running", "duration_s": 0.0}) == "making (new) by espeak"
     assert render.log_words({**made, "status": "failed", "error": "boom"}) == "failed in 0.01 s by espeak: boom"
-    assert render.log_words({"stage": "run", "status": "stopped", "reason": "stopped on request"}) == (
-        "run stopped: stopped on request"
+    assert (
+        render.log_words({"stage": "run", "status": "stopped", "reason": "stopped on request"}) == "stopped on request"
+    )
+    assert (
+        render.log_words({"stage": "run", "status": "failed", "reason": "base_images: flat"})
+        == "failed: base_images: flat"
+    )
+    assert render.log_words({"stage": "run", "status": "succeeded"}) == "succeeded"
+    plan = {"stage": "plan", "status": "succeeded", "reason": "plan written by template (built-in, no model)"}
+    assert render.log_words(plan) == "written by template (built-in, no model)"
+    assert render.log_words({"stage": "base_images", "status": "running", "reason": "1 item(s) to make"}) == (
+        "stage started: 1 item to make"
     )
     records = [{**made, "item": f"line_{i:03d}", "completed_at": f"2026-01-01T10:00:{i:02d}"} for i in range(70)]
     lines = render.log_lines(records)

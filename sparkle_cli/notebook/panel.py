@@ -31,7 +31,9 @@ def _show(widget: widgets.Widget, visible: bool) -> None:
 
 def _button(description: str, icon: str, style: str = "") -> widgets.Button:
     """A button as wide as its label; `style` is its colour while enabled (a disabled button is plain grey)."""
-    button = widgets.Button(description=description, icon=icon, button_style=style, layout=widgets.Layout(width="auto"))
+    # As wide as its label, and never squeezed by a long neighbour (a link, a path) in the same row.
+    layout = widgets.Layout(width="auto", flex="0 0 auto")
+    button = widgets.Button(description=description, icon=icon, button_style=style, layout=layout)
     button._enabled_style = style  # type: ignore[attr-defined]
     return button
 
@@ -143,6 +145,12 @@ class ControlPanel:
         self.tabs.titles = ("Plan", "Production", "Artifacts", "Final Video")
         self.widget = W.VBox([W.HTML("<h3 style='margin:4px 0'>Sparkle Motion</h3>"), self.run_label, self.message,
                               self.qa_warning, self.failure_banner, self.tabs])  # fmt: skip
+        # Class names name the parts of the panel for scripts and browser tests (and for a user's own CSS).
+        for widget, name in ((self.plan_editor, "plan-editor"), (self.run_label, "run-label"), (self.message, "message"),
+                             (self.status_line, "status-line"), (self.stage_table, "stage-table"), (self.log, "log-panel"),
+                             (self.final_tab, "final-tab"), (self.prompt, "prompt"), (self.shots, "shots"),
+                             (self.widget, "panel")):  # fmt: skip
+            widget.add_class(f"sparkle-{name}")
 
     def _connect(self) -> None:
         self.generate_button.on_click(self._guard(self._on_generate))

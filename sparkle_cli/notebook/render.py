@@ -3,6 +3,7 @@ so the panel stays thin and these can be checked without widgets."""
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -154,21 +155,29 @@ def _why(reason: str | None) -> str:
     return reason
 
 
+def _items(reason: str) -> str:
+    """ "1 item(s) to make" as a person writes it."""
+    return re.sub(r"\b(\d+) item\(s\)", lambda m: f"{m[1]} item{'' if m[1] == '1' else 's'}", reason)
+
+
 def log_words(record: dict[str, Any]) -> str:
     """What one step record says, worded so that its parts agree with each other."""
     state, reason = record.get("status") or "", record.get("reason")
     took = f" in {record['duration_s']:.2f} s" if record.get("duration_s") else ""
     by = f" by {record['backend']}" if record.get("backend") else ""
     stage = record.get("stage")
-    if stage == "run":
-        return f"run {state}" + (f": {reason}" if reason and state != "succeeded" else "")
+    # The stage column already says "plan" or "run", and their reasons often start with the state.
     if stage == "plan":
-        return f"plan {'written' if state == 'succeeded' else state}" + (f": {reason}" if reason else "")
+        return str(reason).removeprefix("plan ") if reason else state
+    if stage == "run":
+        if not reason or state == "succeeded":
+            return state
+        return reason if reason.startswith(state) else f"{state}: {reason}"
     if not record.get("item"):
         if state == "running":
             if reason == "resumed":
                 return "resumed"
-            return "stage started" + (f": {reason.replace('item(s)', 'items')}" if reason else "")
+            return "stage started" + (f": {_items(reason)}" if reason else "")
         if state == "paused":
             return "paused"
         if state == "skipped":
@@ -193,7 +202,7 @@ def log_lines(records: list[dict[str, Any]], limit: int = 60) -> list[str]:
     """The step log, newest last, one record a line."""
     lines = []
     for record in records[-limit:]:
-        when = clock(record.get("completed_at") or record.get("started_at"))
+        when = clock(record.get("completed_at") or record.get("started_at")) or " " * 8  # a record without a time
         what = record.get("stage") or ""
         if record.get("item"):
             what += f"/{record['item']}"
@@ -208,10 +217,10 @@ def log_html(records: list[dict[str, Any]], limit: int = 60) -> str:
     so each refresh (which replaces the whole box) shows the end without any script.
     """
     lines = log_lines(records, limit) or ["(nothing logged yet)"]
-    body = "".join(f"<div class='sparkle-log-line'>{escape(line)}</div>" for line in lines)
+    body = "".join(f"<div class='sparkle-log-line' style='line-height:1.4'>{escape(line)}</div>" for line in lines)
     return (
         "<div class='sparkle-log' style='display:flex;flex-direction:column-reverse;max-height:240px;overflow:auto;"
-        "font-family:monospace;font-size:85%;white-space:pre;background:#f8f9fa;padding:6px;margin:0'>"
+        "font-family:monospace;font-size:85%;line-height:1.4;white-space:pre;background:#f8f9fa;padding:6px;margin:0'>"
         f"<div>{body}</div></div>"
     )
 
