@@ -363,9 +363,10 @@ def _stage_timings(status: dict[str, Any]) -> list[StageTiming]:
         info = stages.get(stage.id) or {}
         items = info.get("items") or {}
         state = info.get("status") or "pending"
-        if state == "running" and status.get("status") not in {"running", "paused"}:
-            # The run is not producing, so a stage left "running" was interrupted with it.
-            state = status.get("status") if status.get("status") in {"stopped", "failed"} else "stopped"
+        run_state = status.get("status")
+        if state == "running" and run_state != "running":
+            # Only a producing run has a running stage: this one was paused or interrupted with the run.
+            state = str(run_state) if run_state in {"paused", "stopped"} else "stopped"
         out.append(
             StageTiming(
                 stage.id,

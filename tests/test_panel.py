@@ -276,6 +276,10 @@ def test_stop_leaves_a_run_another_panel_can_load_and_resume(panel: ControlPanel
     states = stage_states(panel)
     assert states["video_clips"] == "stopped" and "running" not in states.values(), states
     assert states["plan_intake"] == "succeeded" and states["qa_publish"] == "pending"
+    # produce wrote the report as it stopped: it says so, and shows the interrupted stage as stopped.
+    page = (runs / run_id / "report.html").read_text()
+    assert "This run is <b>stopped</b>" in page and "No movie yet" in page
+    assert re.search(r"<code>video_clips</code>(?:(?!</tr>).)*<span class=\"badge stopped\">stopped</span>", page)
 
     # A second panel (a fresh notebook session) opens the run from its plan URI and polls it.
     other = create_control_panel(tmp_runs := runs.parent / "elsewhere", poll_interval=0.25)
