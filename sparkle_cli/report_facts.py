@@ -192,7 +192,7 @@ def _clip_verdict(run: RunDir, shot_id: str, item: dict[str, Any] | None) -> Ver
         attempts = result.get("attempts") or []
         accepted: dict[str, Any] = next((a for a in attempts if a.get("attempt") == result.get("accepted_attempt")), {})
         n = len(attempts)
-        label = "QA passed" + (f" on attempt {n}" if n > 1 else "")
+        label = f"QA passed on attempt {n}"
         return Verdict("passed", label, _failed_reasons(attempts), n, _checks(accepted))
     failed = RunDir.read_json(run.abs(f"video_clip_qa/{shot_id}.failed_attempts.json"))
     if isinstance(failed, list) and failed:
@@ -293,6 +293,9 @@ def _shots(run: RunDir, plan: dict[str, Any], lines: list[Line], timeline: dict[
             (_output(run, clips.get(sid), "clip"), "rendered clip, not yet checked"),
         ]
         clip, kind = next(((p, k) for p, k in candidates if p is not None), (None, "no clip yet"))
+        verdict = _clip_verdict(run, sid, qa.get(sid))
+        if verdict.state == "failed" and kind.startswith("rendered clip"):
+            kind = "rendered clip, rejected by QA"
         note = ""
         if shot.get("is_talking_closeup"):
             note = (
@@ -319,7 +322,7 @@ def _shots(run: RunDir, plan: dict[str, Any], lines: list[Line], timeline: dict[
                 clip_kind=kind,
                 camera=_camera(_done(clips.get(sid))),
                 lines=[line for line in lines if line.shot_id == sid],
-                verdict=_clip_verdict(run, sid, qa.get(sid)),
+                verdict=verdict,
                 lipsync_note=note,
             )
         )

@@ -233,9 +233,10 @@ def _shot(shot: Shot, media: Media, keyframes: dict[str, Path | None]) -> str:
     if shot.clip is None:
         player = '<div class="empty">no clip yet</div>'
     else:
-        # The shot's first keyframe stands in until the clip plays, instead of a black box.
+        # The shot's first keyframe stands in until the clip plays, instead of a black box; a rejected
+        # clip is shown as it is.
         start = keyframes.get(shot.start_image)
-        poster = f' poster="{media.thumbnail(start)}"' if start is not None else ""
+        poster = f' poster="{media.thumbnail(start)}"' if start is not None and shot.verdict.state != "failed" else ""
         player = f'<video controls preload="metadata" playsinline{poster} src="{media.src(shot.clip)}"></video>'
 
     length = f"{shot.duration_s:.2f} s" + (
@@ -247,6 +248,7 @@ def _shot(shot: Shot, media: Media, keyframes: dict[str, Path | None]) -> str:
         else '<div class="muted">no lines</div>'
     )
     camera = f" &middot; camera: {escape(shot.camera)}" if shot.camera else ""
+    checks = "checks of the last attempt" if shot.verdict.state == "failed" else "checks of the accepted clip"
     lipsync = f'<div class="muted">{escape(shot.lipsync_note)}</div>' if shot.lipsync_note else ""
     return (
         f'<article class="shot" id="{escape(shot.id)}"><div>{player}<div class="facts">{escape(shot.clip_kind)}</div></div>'
@@ -256,7 +258,7 @@ def _shot(shot: Shot, media: Media, keyframes: dict[str, Path | None]) -> str:
         f"<code>{escape(shot.end_image)}</code>{camera}</div>"
         f'<div class="label">Motion prompt</div><div>{escape(shot.motion_prompt) or "<span class=muted>none</span>"}</div>'
         f'<div class="label">Lines</div>{lines}{lipsync}'
-        f'<div class="label">Clip QA</div>{_verdict(shot.verdict, "checks of the accepted clip")}</div></article>'
+        f'<div class="label">Clip QA</div>{_verdict(shot.verdict, checks)}</div></article>'
     )
 
 

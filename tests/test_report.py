@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
+from sparkle_cli.backends import registry
 from sparkle_cli.media.video import probe
 from sparkle_cli.report_html import write_report
 from sparkle_cli.rundir import RunDir
 
 from .browser_support import PageLog, chromium, not_blank, save_screenshot
-from .conftest import SAMPLE_PLAN, STAGES
+from .conftest import SAMPLE_PLAN, STAGES, write_json
 
 RUN_ID = "sample"
 
@@ -179,3 +180,38 @@ def test_a_run_with_nothing_made_yet_and_a_plan_edited_since(made: dict[str, Any
         write_report(run)
     assert "plan.json has been edited since these media were made" in page
     assert "A Title Not Yet Rendered" not in page
+
+
+@pytest.fixture
+def flaky(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.flaky_backends import BlackFirstMorph
+
+    BlackFirstMorph.seen.clear()
+    video = {
+        **registry.BACKENDS["video"],
+        "black-first": ("tests.flaky_backends:BlackFirstMorph", ""),
+        "always-black": ("tests.flaky_backends:AlwaysBlack", ""),
+    }
+    monkeypatch.setattr(registry, "BACKENDS", {**registry.BACKENDS, "video": video})
+
+
+@pytest.mark.parametrize("model", ["black-first", "always-black"])
+def test_clip_qa_attempts_and_their_reasons_are_on_the_page(runs: Path, cli, tmp_path: Path, flaky, model: str) -> None:
+    profile = write_json(
+        tmp_path / "profile.json", {"video": {"model_id": model, "max_fps": 12, "width": 320, "height": 180}}
+    )
+    assert cli("plan", "--from-file", str(SAMPLE_PLAN), "--profile", str(profile), "--run-id", "qa").exit_code == 0
+    result = cli("produce", "qa")
+    page = (runs / "qa" / "report.html").read_text()
+    assert f"report: {runs / 'qa' / 'report.html'}" in result.output
+    shot = re.search(r'<article class="shot" id="shot_001">.*?</article>', page, re.S)
+    assert shot is not None
+    if model == "black-first":  # black the first time, a real clip the second
+        assert result.exit_code == 0
+        assert 'class="badge passed">QA passed on attempt 2<' in shot.group(0)
+        assert re.search(r"attempt 1 \(seed \d+\) failed black_frames: \d+ black frame", shot.group(0))
+    else:  # the budget is spent: the run fails there, and the page says why, attempt by attempt
+        assert result.exit_code == 1
+        assert 'class="badge failed">QA failed 3 times<' in shot.group(0)
+        assert len(re.findall(r"attempt \d \(seed \d+\) failed black_frames", shot.group(0))) == 3
+        assert "This run is <b>failed</b>" in page and "No movie yet" in page
