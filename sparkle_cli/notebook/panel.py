@@ -30,8 +30,10 @@ def _show(widget: widgets.Widget, visible: bool) -> None:
 
 
 def _button(description: str, icon: str, style: str = "") -> widgets.Button:
-    """A button as wide as its label; `style` is its colour while enabled (a disabled button is plain grey)."""
-    # As wide as its label, and never squeezed by a long neighbour (a link, a path) in the same row.
+    """A button as wide as its label, never squeezed by a long neighbour (a link, a path) in its row.
+
+    `style` is its colour while enabled; a disabled button is plain grey.
+    """
     layout = widgets.Layout(width="auto", flex="0 0 auto")
     button = widgets.Button(description=description, icon=icon, button_style=style, layout=layout)
     button._enabled_style = style  # type: ignore[attr-defined]
@@ -377,6 +379,7 @@ class ControlPanel:
         self.last_answer = None
         self.producer = self.cli.start(*args)
         self.dry_run_view.value = ""
+        self.download_link.value = self.report_link.value = ""  # links to files this run is about to replace
         self.say(f"Started `sparkle {' '.join(args)}` in the background (process {self.producer.pid}).")
         self._refresh_buttons()
         self.start_polling()
@@ -598,7 +601,8 @@ class ControlPanel:
                                          entry.get("resolution_px") or "") if x)  # fmt: skip
         title = self._plan_facts().get("title") or status.get("run_id") or ""
         too_big = "" if stat.st_size <= INLINE_LIMIT else "<br><i>Too large to play here; download it.</i>"
-        self.final_info.value = f"<b class='sparkle-final-title'>{escape(str(title))}</b> {qa} {details}<br><code>{escape(path)}</code>{too_big}"
+        heading = f"<b class='sparkle-final-title'>{escape(str(title))}</b> {qa} {details}"
+        self.final_info.value = f"{heading}<br><code>{escape(path)}</code>{too_big}"
 
     def _on_download(self) -> None:
         path = self.final_video_path
