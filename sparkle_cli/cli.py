@@ -418,8 +418,9 @@ def _produce(run: Any, options: Any, as_json: bool, quiet: bool = False, executo
     if code != EXIT_OK and engine.error and payload.get("error") != engine.error:
         payload.update(status="failed" if code == EXIT_FAILED else payload["status"], error=engine.error)
     elapsed = time.perf_counter() - started
+    report = _report_after_run(run)
     if as_json:
-        _print_json({**payload, "elapsed_s": round(elapsed, 3)})
+        _print_json({**payload, "elapsed_s": round(elapsed, 3), "report": str(report) if report else None})
         return code
     final = video_final(run)
     if payload["status"] == "succeeded" and final:
@@ -434,7 +435,20 @@ def _produce(run: Any, options: Any, as_json: bool, quiet: bool = False, executo
             f"[bold red]{payload['status']}[/]: {escape(safe(payload.get('error') or '', 2000))}", highlight=False
         )
         err.print(f"[dim]fix the cause, then: sparkle resume {run.run_id}[/]", highlight=False)
+    if report is not None:
+        console.print(f"report: {report}", highlight=False)
     return code
+
+
+def _report_after_run(run: Any) -> Path | None:
+    """Write the run's report page; a report that cannot be written never changes how the run ended."""
+    from sparkle_cli.report_html import write_report
+
+    try:
+        return write_report(run).path
+    except Exception as exc:  # the movie is made either way; say why the page is missing
+        err.print(f"[yellow]warning:[/] could not write the report: {escape(str(exc))}", highlight=False)
+        return None
 
 
 @app.command()
@@ -675,6 +689,35 @@ def artifacts(
         return EXIT_OK
 
     guarded(body, as_json=as_json)
+
+
+@app.command()
+def report(run_id: RunIdArg, runs_dir: RunsDirOpt = None, as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """Write RUN/report.html: the movie with subtitles, storyboard, shots, QA verdicts and timings in one page."""
+
+    def body() -> int:
+        from sparkle_cli.report_html import write_report
+
+        written = write_report(_run(runs_dir, run_id))
+        if as_json:
+            _print_json(
+                {
+                    "run_id": run_id,
+                    "report": str(written.path),
+                    "report_uri": written.path.resolve().as_uri(),
+                    "size_bytes": written.size_bytes,
+                    "embedded_bytes": written.embedded_bytes,
+                    "linked": written.linked,
+                }
+            )
+        else:
+            extra = f"; linked, not embedded: {', '.join(written.linked)}" if written.linked else ""
+            console.print(
+                f"report: {written.path} ({written.size_bytes / 1024 / 1024:.1f} MiB{extra})", highlight=False
+            )
+        return EXIT_OK
+
+    guarded(body, as_json=as_json, debug=debug)
 
 
 def _control(run_id: str, runs_dir: Path | None, action: str, as_json: bool) -> int:

@@ -167,4 +167,7 @@ class SparkleCLI:
         return self.call("stages", with_runs_dir=False)
 
     def doctor(self) -> Answer:
-        return self.call("doctor", with_runs_dir=False)
+        return self.call("doctor")  # with the runs folder, so its free disk is the one checked
+
+    def report(self, run_id: str) -> Answer:
+        return self.call("report", run_id, timeout=300)

@@ -21,10 +21,29 @@ from sparkle_cli.notebook.plans import PlanError, editor_text, path_from_uri, re
 BUSY = {"running", "paused"}
 RESUMABLE = {"stopped", "failed"}
 FULL = widgets.Layout(width="100%")
+#: Room for a description such as "every (s)" or "from stage" without cutting it.
+WIDE_LABEL = {"description_width": "initial"}
 
 
 def _show(widget: widgets.Widget, visible: bool) -> None:
     widget.layout.display = "" if visible else "none"
+
+
+def _button(description: str, icon: str, style: str = "") -> widgets.Button:
+    """A button as wide as its label, never squeezed by a long neighbour (a link, a path) in its row.
+
+    `style` is its colour while enabled; a disabled button is plain grey.
+    """
+    layout = widgets.Layout(width="auto", flex="0 0 auto")
+    button = widgets.Button(description=description, icon=icon, button_style=style, layout=layout)
+    button._enabled_style = style  # type: ignore[attr-defined]
+    return button
+
+
+def _enable(button: widgets.Button, enabled: bool) -> None:
+    button.disabled = not enabled
+    # A red or green button reads as "press me" even when disabled, so a disabled one loses its colour.
+    button.button_style = getattr(button, "_enabled_style", "") if enabled else ""
 
 
 class ControlPanel:
@@ -48,6 +67,8 @@ class ControlPanel:
         self._pending: list[Future[None]] = []
         self._seen: Any = None
         self._final_key: Any = None
+        self._plan_key: Any = None
+        self.plan_info: dict[str, Any] = {}  # the saved plan's summary: title, shots, lines...
         self._build(poll_interval, auto_fetch)
         self._connect()
         self._refresh_buttons()
@@ -59,14 +80,14 @@ class ControlPanel:
                                  description="Prompt", layout=W.Layout(width="100%", height="70px"))  # fmt: skip
         self.title = W.Text(placeholder="(made from the prompt)", description="Title", layout=FULL)
         self.shots = W.BoundedIntText(value=3, min=1, max=24, description="Shots")
-        self.generate_button = W.Button(description="Generate Plan", button_style="primary", icon="magic")
+        self.generate_button = _button("Generate Plan", "magic", "primary")
         self.plan_uri = W.Text(
             placeholder="file:///.../plan.json", description="Plan URI", layout=W.Layout(width="70%")
         )
-        self.load_button = W.Button(description="Load Plan JSON", icon="folder-open")
+        self.load_button = _button("Load Plan JSON", "folder-open")
         self.plan_summary = W.HTML("<i>No plan yet.</i>")
         self.plan_editor = W.Textarea(layout=W.Layout(width="100%", height="320px"))
-        self.save_plan_button = W.Button(description="Validate & Save Plan", icon="check")
+        self.save_plan_button = _button("Validate & Save Plan", "check")
         plan_tab = W.VBox([
             self.prompt, self.title, W.HBox([self.shots, self.generate_button]),
             W.HBox([self.plan_uri, self.load_button]), self.plan_summary,
@@ -76,47 +97,62 @@ class ControlPanel:
 
         self.mode = W.ToggleButtons(options=[("dry run", "dry_run"), ("run", "run")], value="run", description="Mode")
         self.qa_mode = W.ToggleButtons(options=["full", "skip"], value="full", description="QA mode")
-        self.run_button = W.Button(description="Run Production", button_style="success", icon="play")
-        self.pause_button = W.Button(description="Pause", icon="pause")
-        self.resume_button = W.Button(description="Resume", icon="step-forward")
-        self.stop_button = W.Button(description="Stop", button_style="danger", icon="stop")
-        self.poll_button = W.Button(description="Poll Status", icon="refresh")
-        self.poll_interval = W.BoundedFloatText(value=poll_interval, min=0.2, max=60, step=0.5, description="every (s)")
+        self.run_button = _button("Run Production", "play", "success")
+        self.pause_button = _button("Pause", "pause")
+        self.resume_button = _button("Resume", "step-forward", "info")
+        self.stop_button = _button("Stop", "stop", "danger")
+        self.poll_button = _button("Poll Status", "refresh")
+        self.poll_interval = W.BoundedFloatText(
+            value=poll_interval, min=0.2, max=60, step=0.5, description="every (s)", style=WIDE_LABEL
+        )
         self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, description="Progress", layout=FULL)
         self.status_line = W.HTML()
         self.stage_table = W.HTML()
-        self.log = W.HTML()
+        self.log = W.HTML(render.log_html([]))
         self.dry_run_view = W.HTML()
         production_tab = W.VBox([
             self.mode, self.qa_mode,
             W.HBox([self.run_button, self.pause_button, self.resume_button, self.stop_button]),
             W.HBox([self.poll_button, self.poll_interval]), self.progress, self.status_line,
-            self.stage_table, W.HTML("<b>Log</b>"), self.log, self.dry_run_view,
+            self.stage_table, W.HTML("<b>Log</b> (newest last)"), self.log, self.dry_run_view,
         ])  # fmt: skip
 
         self.artifacts_view = ArtifactsView(auto_fetch)
         self.stage_filter = self.artifacts_view.stage_filter
         self.auto_fetch = self.artifacts_view.auto_fetch
 
-        self.final_video = W.Video(value=b"", format="mp4", autoplay=False, controls=True, width=640)
-        self.final_info = W.HTML("<i>No final video yet.</i>")
-        self.download_button = W.Button(description="Download video", icon="download")
+        # The player is made when there is a movie to put in it: an empty player is a black box with a spinner.
+        self.final_video: widgets.Video | None = None
+        self.final_info = W.HTML("<i>No final video yet: produce a run, and it appears here.</i>")
+        self.download_button = _button("Download video", "download")
+        self.report_button = _button("Download report", "file-text")
         self.download_link = W.HTML()
-        final_tab = W.VBox([self.final_info, self.final_video, W.HBox([self.download_button, self.download_link])])
+        self.report_link = W.HTML()
+        self.final_tab = W.VBox([
+            self.final_info,
+            W.HBox([self.download_button, self.download_link], layout=W.Layout(align_items="center")),
+            W.HBox([self.report_button, self.report_link], layout=W.Layout(align_items="center")),
+        ])  # fmt: skip
 
         self.run_label = W.HTML("<b>Run:</b> none yet")
         self.message = W.HTML()
         self.qa_warning = W.HTML()
         self.failure_text = W.HTML()
-        self.resume_from = W.Dropdown(options=[], description="from stage")
-        self.resume_from_button = W.Button(description="Resume from stage", button_style="warning", icon="repeat")
+        self.resume_from = W.Dropdown(options=[], description="from stage", style=WIDE_LABEL)
+        self.resume_from_button = _button("Resume from stage", "repeat", "warning")
         self.failure_banner = W.VBox([self.failure_text, W.HBox([self.resume_from, self.resume_from_button])])
         _show(self.qa_warning, False)
         _show(self.failure_banner, False)
-        self.tabs = W.Tab(children=[plan_tab, production_tab, self.artifacts_view.widget, final_tab])
+        self.tabs = W.Tab(children=[plan_tab, production_tab, self.artifacts_view.widget, self.final_tab])
         self.tabs.titles = ("Plan", "Production", "Artifacts", "Final Video")
         self.widget = W.VBox([W.HTML("<h3 style='margin:4px 0'>Sparkle Motion</h3>"), self.run_label, self.message,
                               self.qa_warning, self.failure_banner, self.tabs])  # fmt: skip
+        # Class names name the parts of the panel for scripts and browser tests (and for a user's own CSS).
+        for widget, name in ((self.plan_editor, "plan-editor"), (self.run_label, "run-label"), (self.message, "message"),
+                             (self.status_line, "status-line"), (self.stage_table, "stage-table"), (self.log, "log-panel"),
+                             (self.final_tab, "final-tab"), (self.prompt, "prompt"), (self.shots, "shots"),
+                             (self.widget, "panel")):  # fmt: skip
+            widget.add_class(f"sparkle-{name}")
 
     def _connect(self) -> None:
         self.generate_button.on_click(self._guard(self._on_generate))
@@ -129,6 +165,7 @@ class ControlPanel:
         self.resume_from_button.on_click(self._guard(self._on_resume_from))
         self.poll_button.on_click(self._guard(self._on_poll))
         self.download_button.on_click(self._guard(self._on_download))
+        self.report_button.on_click(self._guard(self._on_report))
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
@@ -196,16 +233,17 @@ class ControlPanel:
     def _refresh_buttons(self) -> None:
         state, alive = self.state, self.producing
         busy = alive or state in BUSY
-        self.generate_button.disabled = busy
-        self.load_button.disabled = busy
-        self.save_plan_button.disabled = self.plan_path is None or busy
-        self.run_button.disabled = self.run_id is None or busy
-        self.pause_button.disabled = state != "running"
-        self.resume_button.disabled = not (state == "paused" or (state in RESUMABLE and not alive))
-        self.stop_button.disabled = state not in BUSY
-        self.resume_from_button.disabled = busy or self.run_id is None
-        self.poll_button.disabled = self.run_id is None
-        self.download_button.disabled = self.final_video_path is None
+        _enable(self.generate_button, not busy)
+        _enable(self.load_button, not busy)
+        _enable(self.save_plan_button, self.plan_path is not None and not busy)
+        _enable(self.run_button, self.run_id is not None and not busy)
+        _enable(self.pause_button, state == "running")
+        _enable(self.resume_button, state == "paused" or (state in RESUMABLE and not alive))
+        _enable(self.stop_button, state in BUSY)
+        _enable(self.resume_from_button, not busy and self.run_id is not None)
+        _enable(self.poll_button, self.run_id is not None)
+        _enable(self.download_button, self.final_video_path is not None)
+        _enable(self.report_button, self.run_id is not None and self.status is not None and not busy)
 
     # --- plan ----------------------------------------------------------------------
     def _on_generate(self) -> None:
@@ -256,20 +294,47 @@ class ControlPanel:
         with self._poll_lock:
             self.run_id, self.plan_path = run_id, plan_path
             self.status = self.artifacts = self.last_answer = None
-            self._seen = self._final_key = None
-            self.final_video.value = b""
+            self._seen = self._final_key = self._plan_key = None
+            self._drop_final_video()
+            self.download_link.value = self.report_link.value = ""
             self.dry_run_view.value = ""
             _show(self.failure_banner, False)
             _show(self.qa_warning, False)
-            self.run_label.value = (
-                f"<b>Run:</b> <code>{run_id}</code> &nbsp; <span style='color:#5f6368'>{plan_path}</span>"
-            )
             self._show_plan(read_plan(plan_path))
         self.poll_once()
 
     def _show_plan(self, envelope: dict[str, Any]) -> None:
-        self.plan_summary.value = render.plan_summary_html(render.plan_summary(envelope))
+        self._plan_facts(envelope)
         self.plan_editor.value = editor_text(envelope)
+
+    def _plan_facts(self, envelope: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The saved plan's summary (title, shots, ...), read again whenever plan.json changes on disk.
+
+        The title and summary always come from plan.json, which is where a person edits them.
+        """
+        path = self.plan_path
+        if path is None:
+            return self.plan_info
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return self.plan_info
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        if envelope is None and key == self._plan_key:
+            return self.plan_info
+        if envelope is None:
+            try:
+                envelope = read_plan(path)
+            except PlanError:
+                return self.plan_info  # a half-edited file: keep what was shown
+        self._plan_key = key
+        self.plan_info = render.plan_summary(envelope)
+        self.plan_summary.value = render.plan_summary_html(self.plan_info)
+        self.run_label.value = (
+            f"<b>{escape(str(self.plan_info['title']))}</b> &nbsp; run <code>{escape(self.run_id or '')}</code>"
+            f" &nbsp; <span style='color:#5f6368'>{escape(str(path))}</span>"
+        )
+        return self.plan_info
 
     def _on_save(self) -> None:
         if self.plan_path is None:
@@ -280,7 +345,11 @@ class ControlPanel:
 
     def _save(self, plan_path: Path, text: str) -> None:
         envelope, notices = save_edited_plan(self.cli, plan_path, text)
-        self._show_plan(envelope)
+        with self._poll_lock:
+            self._show_plan(envelope)
+            if self.status is not None:
+                self._show_status(self.status)
+                self._show_final(self.status)
         extra = "".join(f"\nnotice: {n}" for n in notices)
         self.say(f"Plan saved to {plan_path}. Run Production renders only what the edit touches.{extra}")
 
@@ -310,6 +379,7 @@ class ControlPanel:
         self.last_answer = None
         self.producer = self.cli.start(*args)
         self.dry_run_view.value = ""
+        self.download_link.value = self.report_link.value = ""  # links to files this run is about to replace
         self.say(f"Started `sparkle {' '.join(args)}` in the background (process {self.producer.pid}).")
         self._refresh_buttons()
         self.start_polling()
@@ -470,7 +540,8 @@ class ControlPanel:
 
     def _show_status(self, status: dict[str, Any]) -> None:
         state = status.get("status")
-        self.status_line.value = render.status_line_html(status) + (
+        title = self._plan_facts().get("title")
+        self.status_line.value = render.status_line_html(status, title) + (
             render.banner("warn", status["note"]) if status.get("note") else ""
         )
         self.progress.value = float(status.get("progress") or 0.0)
@@ -498,15 +569,28 @@ class ControlPanel:
                 self.resume_from.value = where
         _show(self.failure_banner, state == "failed")
 
+    def _drop_final_video(self) -> None:
+        if self.final_video is not None:
+            self.final_tab.children = tuple(c for c in self.final_tab.children if c is not self.final_video)
+            self.final_video.close()
+            self.final_video = None
+
     def _show_final(self, status: dict[str, Any]) -> None:
         path = self.final_video_path
         if path is None:
-            self.final_info.value = "<i>No final video yet.</i>"
+            self._drop_final_video()
+            self.final_info.value = "<i>No final video yet: produce a run, and it appears here.</i>"
             return
         stat = Path(path).stat()
         key = (path, stat.st_mtime_ns, stat.st_size)
         if key != self._final_key and stat.st_size <= INLINE_LIMIT:
-            self.final_video.value = Path(path).read_bytes()
+            if self.final_video is None:
+                self.final_video = widgets.Video(value=Path(path).read_bytes(), format="mp4", autoplay=False,
+                                                 controls=True, width=640)  # fmt: skip
+                info, *rest = self.final_tab.children
+                self.final_tab.children = (info, self.final_video, *rest)
+            else:
+                self.final_video.value = Path(path).read_bytes()
             self._final_key = key
         listed = (self.artifacts or {}).get("artifacts") or []
         entry: dict[str, Any] = next((a for a in listed if a["artifact_type"] == "video_final"), {})
@@ -515,9 +599,10 @@ class ControlPanel:
             render.badge("passed", "QA passed") if meta.get("qa_passed") else render.badge("failed", "QA not passed"))  # fmt: skip
         details = ", ".join(x for x in (f"{entry['duration_s']:.1f} s" if entry.get("duration_s") else "",
                                          entry.get("resolution_px") or "") if x)  # fmt: skip
-        self.final_info.value = (
-            f"<b>{escape(status.get('title') or '')}</b> {qa} {details}<br><code>{escape(path)}</code>"
-        )
+        title = self._plan_facts().get("title") or status.get("run_id") or ""
+        too_big = "" if stat.st_size <= INLINE_LIMIT else "<br><i>Too large to play here; download it.</i>"
+        heading = f"<b class='sparkle-final-title'>{escape(str(title))}</b> {qa} {details}"
+        self.final_info.value = f"{heading}<br><code>{escape(path)}</code>{too_big}"
 
     def _on_download(self) -> None:
         path = self.final_video_path
@@ -525,3 +610,18 @@ class ControlPanel:
             self.say("No final video yet.", "warn")
             return
         self.download_link.value = colab.download(path)
+
+    def _on_report(self) -> None:
+        run_id = self.run_id
+        if run_id is None:
+            return
+
+        def job() -> None:
+            # Written afresh, so the page shows the run as it is now (produce also writes it when it ends).
+            answer = self.cli.report(run_id)
+            if not answer.ok or not isinstance(answer.data, dict):
+                self.say(answer.message, "error")
+                return
+            self.report_link.value = colab.download(answer.data["report"], "text/html")
+
+        self._submit(job)

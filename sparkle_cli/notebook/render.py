@@ -3,6 +3,7 @@ so the panel stays thin and these can be checked without widgets."""
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -83,6 +84,22 @@ def plan_summary_html(summary: dict[str, Any]) -> str:
     return f"<table>{cells}</table>"
 
 
+INTERRUPTED = {"paused", "stopped"}
+
+
+def stage_state(stage_id: str, info: dict[str, Any], status: dict[str, Any]) -> str:
+    """A stage's state as it truly is: a stage left "running" by a paused or ended run shows the run's state."""
+    run_state = status.get("status")
+    state = info.get("status") or "pending"
+    current = stage_id == status.get("current_stage")
+    if current and run_state in {"running", *INTERRUPTED} and state in {"pending", "running", *INTERRUPTED}:
+        return str(run_state)
+    if state == "running" and run_state != "running":
+        # Only a producing run has a running stage; this one was interrupted with the run.
+        return str(run_state) if run_state in INTERRUPTED else "stopped"
+    return str(state)
+
+
 def stage_table_html(status: dict[str, Any], stage_ids: list[str]) -> str:
     """One row per stage: badge, items, start and end times, duration."""
     stages = status.get("stages") or {}
@@ -94,9 +111,7 @@ def stage_table_html(status: dict[str, Any], stage_ids: list[str]) -> str:
     for stage_id in stage_ids or list(stages):
         info = stages.get(stage_id) or {}
         items = info.get("items") or {}
-        state = info.get("status") or "pending"
-        if stage_id == status.get("current_stage") and status.get("status") in {"running", "paused"}:
-            state = status["status"]
+        state = stage_state(stage_id, info, status)
         total = items.get("total")
         made = f"{items.get('rendered', 0)}/{total}" if total is not None else ""
         cells = [
@@ -109,15 +124,20 @@ def stage_table_html(status: dict[str, Any], stage_ids: list[str]) -> str:
             clock(info.get("completed_at")),
             seconds(info.get("duration_s")),
         ]
-        rows.append("<tr>" + "".join(f"<td style='padding:2px 10px 2px 0'>{c}</td>" for c in cells) + "</tr>")
+        rows.append(
+            f"<tr data-stage='{escape(stage_id)}' data-state='{escape(state)}'>"
+            + "".join(f"<td style='padding:2px 10px 2px 0'>{c}</td>" for c in cells)
+            + "</tr>"
+        )
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def status_line_html(status: dict[str, Any]) -> str:
+def status_line_html(status: dict[str, Any], title: str | None = None) -> str:
+    """The run's state in one line; `title` comes from the saved plan, which is where a person edits it."""
     qa = status.get("qa") or {}
     parts = [
         badge(status.get("status")),
-        f"<b>{escape(str(status.get('title') or status.get('run_id') or ''))}</b>",
+        f"<b>{escape(str(title or status.get('run_id') or ''))}</b>",
         f"stage <code>{escape(str(status.get('current_stage') or '-'))}</code>",
         f"{float(status.get('progress') or 0):.0%}",
         f"QA {'skipped' if qa.get('skipped') else escape(str(qa.get('mode') or 'full'))}",
@@ -128,30 +148,80 @@ def status_line_html(status: dict[str, Any]) -> str:
     return " &nbsp; ".join(parts)
 
 
-def log_lines(records: list[dict[str, Any]], limit: int = 60) -> str:
+def _why(reason: str | None) -> str:
+    """Why an item was made, in the log's words: a first render is "new"."""
+    if not reason or reason == "not made yet":
+        return "new"
+    return reason
+
+
+def _items(reason: str) -> str:
+    """ "1 item(s) to make" as a person writes it."""
+    return re.sub(r"\b(\d+) item\(s\)", lambda m: f"{m[1]} item{'' if m[1] == '1' else 's'}", reason)
+
+
+def log_words(record: dict[str, Any]) -> str:
+    """What one step record says, worded so that its parts agree with each other."""
+    state, reason = record.get("status") or "", record.get("reason")
+    took = f" in {record['duration_s']:.2f} s" if record.get("duration_s") else ""
+    by = f" by {record['backend']}" if record.get("backend") else ""
+    stage = record.get("stage")
+    # The stage column already says "plan" or "run", and their reasons often start with the state.
+    if stage == "plan":
+        return str(reason).removeprefix("plan ") if reason else state
+    if stage == "run":
+        if not reason or state == "succeeded":
+            return state
+        return reason if reason.startswith(state) else f"{state}: {reason}"
+    if not record.get("item"):
+        if state == "running":
+            if reason == "resumed":
+                return "resumed"
+            return "stage started" + (f": {_items(reason)}" if reason else "")
+        if state == "paused":
+            return "paused"
+        if state == "skipped":
+            return "stage up to date, nothing to make"
+        if state == "failed":
+            return f"stage failed{took}" + (f": {reason}" if reason else "")
+        return f"stage {state}{took}"
+    if state == "running":
+        return f"making ({_why(reason)}){by}"
+    if state == "succeeded":
+        return f"made{took}{by} ({_why(reason)})"
+    if state == "skipped":
+        return "up to date, kept"
+    if state == "failed":
+        return f"failed{took}{by}: {record.get('error') or reason or 'see the run'}"
+    if state == "retried":
+        return f"running again: {reason or ''}".rstrip(": ")
+    return state + (f": {reason}" if reason else "")
+
+
+def log_lines(records: list[dict[str, Any]], limit: int = 60) -> list[str]:
     """The step log, newest last, one record a line."""
     lines = []
     for record in records[-limit:]:
-        when = clock(record.get("completed_at") or record.get("started_at"))
+        when = clock(record.get("completed_at") or record.get("started_at")) or " " * 8  # a record without a time
         what = record.get("stage") or ""
         if record.get("item"):
             what += f"/{record['item']}"
-        line = f"{when} {what:<34} {record.get('status') or '':<9}"
-        if record.get("duration_s"):
-            line += f" {record['duration_s']:.2f}s"
-        if record.get("backend"):
-            line += f" [{record['backend']}]"
-        detail = record.get("error") or record.get("reason")
-        if detail:
-            line += f"  {detail}"
-        lines.append(line)
-    return "\n".join(lines)
+        lines.append(f"{when}  {what}  {log_words(record)}")
+    return lines
 
 
 def log_html(records: list[dict[str, Any]], limit: int = 60) -> str:
+    """The newest lines of the log in a box that opens at its end.
+
+    The box is a reversed flex column: the browser anchors its scroll position at the newest line,
+    so each refresh (which replaces the whole box) shows the end without any script.
+    """
+    lines = log_lines(records, limit) or ["(nothing logged yet)"]
+    body = "".join(f"<div class='sparkle-log-line' style='line-height:1.4'>{escape(line)}</div>" for line in lines)
     return (
-        "<pre style='max-height:240px;overflow:auto;font-size:85%;background:#f8f9fa;padding:6px;margin:0'>"
-        f"{escape(log_lines(records, limit))}</pre>"
+        "<div class='sparkle-log' style='display:flex;flex-direction:column-reverse;max-height:240px;overflow:auto;"
+        "font-family:monospace;font-size:85%;line-height:1.4;white-space:pre;background:#f8f9fa;padding:6px;margin:0'>"
+        f"<div>{body}</div></div>"
     )
 
 
@@ -184,17 +254,31 @@ def dry_run_html(payload: dict[str, Any]) -> str:
 
 
 def doctor_html(payload: dict[str, Any]) -> str:
-    """The machine check: every check with its state, detail and fix."""
+    """The machine check as one verdict line; every check, its detail and fix, behind a "details" toggle."""
+    checks = payload.get("checks") or []
+    failed = [c.get("name", "") for c in checks if c.get("status") == "fail"]
+    warned = [c.get("name", "") for c in checks if c.get("status") == "warn"]
     rows = []
-    for check in payload.get("checks") or []:
+    for check in checks:
         fix = f"<br><i>fix: {escape(check['fix'])}</i>" if check.get("fix") and check.get("status") != "ok" else ""
         rows.append(
             f"<tr><td style='padding-right:10px'>{badge(check.get('status'))}</td>"
             f"<td style='padding-right:10px'><b>{escape(check.get('name', ''))}</b></td>"
             f"<td>{escape(str(check.get('detail', '')))}{fix}</td></tr>"
         )
-    verdict = badge("ok", "ready") if payload.get("ok") else badge("error", "needs attention")
-    return f"<div>{verdict}</div><table>{''.join(rows)}</table>"
+    if payload.get("ok"):
+        verdict = badge("ok", "ready")
+        words = f"{len(checks)} checks, none failed"
+    else:
+        verdict = badge("error", "needs attention")
+        words = f"{len(failed)} of {len(checks)} checks failed: {', '.join(failed)}"
+    if warned:
+        words += f"; warnings: {', '.join(warned)}"
+    return (
+        f"<div class='sparkle-doctor'>{verdict} <b>sparkle doctor</b>: {escape(words)}"
+        "<details><summary style='cursor:pointer;color:#1a73e8'>details</summary>"
+        f"<table>{''.join(rows)}</table></details></div>"
+    )
 
 
 def artifact_line(artifact: dict[str, Any]) -> str:
