@@ -26,7 +26,9 @@ class GatedMorph(MorphBackend):
 
     def render(self, request: ClipRequest, out_path: Path) -> ClipResult:
         gate = Path(self.options["gate_dir"])
-        (gate / f"{request.shot_id}.waiting").touch()
+        # Who holds the clip, written whole before the file appears under its name.
+        (gate / f"{request.shot_id}.pid").write_text(str(os.getpid()))
+        os.replace(gate / f"{request.shot_id}.pid", gate / f"{request.shot_id}.waiting")
         deadline = time.monotonic() + float(self.options.get("timeout_s", 900))
         while not ((gate / f"{request.shot_id}.go").exists() or (gate / "all.go").exists()):
             if time.monotonic() > deadline:
@@ -50,9 +52,13 @@ class Gate:
         )
 
     def env(self) -> dict[str, str]:
-        """Environment entries that let `sparkle` subprocesses find the gated backend."""
+        """Environment entries that let `sparkle` subprocesses find the gated backend.
+
+        One worker: a pause or stop is met before the next item, and only with one item at a
+        time is "the next item" a known one (with two, both shots are already in flight).
+        """
         paths = [str(self.site), str(ROOT), os.environ.get("PYTHONPATH", "")]
-        return {"PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+        return {"PYTHONPATH": os.pathsep.join(p for p in paths if p), "SPARKLE_WORKERS": "1"}
 
     def video_profile(self) -> dict[str, Any]:
         """A plan's `render_profile.video` that renders small clips through the gate."""
@@ -82,3 +88,10 @@ class Gate:
 
     def open_all(self) -> None:
         (self.folder / "all.go").touch()
+
+
+def register() -> None:
+    """Make the gated backend known in this process without the dist-info (a Ray worker's setup hook)."""
+    from sparkle_cli.backends import registry
+
+    registry.BACKENDS["video"]["gated"] = ("tests.gated_backends:GatedMorph", "")

@@ -21,6 +21,7 @@ from sparkle_cli.media.video import probe
 from sparkle_cli.rundir import RunDir
 
 from .conftest import ROOT, SAMPLE_PLAN, write_json
+from .gated_backends import Gate
 
 RUN_ID = "movie"
 
@@ -140,13 +141,13 @@ def ray_cluster():
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     import ray
 
-    from tests.flaky_backends import register_gated
+    from tests.gated_backends import register
 
-    register_gated()
+    register()
     # Workers import the tests' gated backend: they see the checkout and register it when they start.
     runtime_env = {
         "env_vars": {"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))},
-        "worker_process_setup_hook": "tests.flaky_backends.register_gated",
+        "worker_process_setup_hook": "tests.gated_backends.register",
     }
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env=runtime_env)
     yield ray
@@ -173,11 +174,12 @@ def test_a_killed_ray_worker_costs_one_item(
 ) -> None:
     from sparkle_cli.executors.ray_executor import RayExecutor
 
-    gate = tmp_path / "gate"
-    gate.mkdir()
+    gate = Gate(tmp_path / "gate")
     run = planned(root, plan_file)
     envelope = json.loads(run.plan_path.read_text())
-    envelope["validated_plan"]["render_profile"]["video"].update(model_id="gated", options={"gate": str(gate)})
+    envelope["validated_plan"]["render_profile"]["video"].update(
+        model_id="gated", options={"gate_dir": str(gate.folder)}
+    )
     run.plan_path.write_text(json.dumps(envelope))
     codes: list[int] = []
     producer = threading.Thread(
@@ -186,16 +188,16 @@ def test_a_killed_ray_worker_costs_one_item(
     producer.start()
     try:
         # A clip holds its worker at the gate until the gate opens: the worker is surely mid-item.
-        busy: list[Path] = []
+        waiting: list[Path] = []
         deadline = time.monotonic() + 300
-        while not busy and producer.is_alive() and time.monotonic() < deadline:
-            busy = sorted(gate.glob("busy-*"))
+        while not waiting and producer.is_alive() and time.monotonic() < deadline:
+            waiting = sorted(gate.folder.glob("*.waiting"))
             time.sleep(0.02)
-        assert busy, "no clip reached the gate"
-        os.kill(int(busy[0].name.split("-")[1]), signal.SIGKILL)
-        killed_shot = busy[0].read_text()
+        assert waiting, "no clip reached the gate"
+        killed_shot = waiting[0].name.removesuffix(".waiting")
+        os.kill(int(waiting[0].read_text()), signal.SIGKILL)
     finally:
-        (gate / "open").touch()
+        gate.open_all()
         producer.join(300)
     assert codes == [0] and run.read_state()["status"] == "succeeded"
     retried = item_events(run, "retried")

@@ -193,6 +193,7 @@ def flaky(monkeypatch: pytest.MonkeyPatch) -> None:
         "always-black": ("tests.flaky_backends:AlwaysBlack", ""),
     }
     monkeypatch.setattr(registry, "BACKENDS", {**registry.BACKENDS, "video": video})
+    monkeypatch.setenv("SPARKLE_WORKERS", "1")  # registered in this process only: no worker processes
 
 
 @pytest.mark.parametrize("model", ["black-first", "always-black"])
