@@ -14,7 +14,7 @@ from sparkle_cli.stages.base import Item, Output, Stage, StageContext, backend_s
 class VideoClips(Stage):
     id = "video_clips"
     number = 4
-    version = "1"
+    version = "2"
     description = "render each shot from keyframe N to N+1 with the camera move its motion_prompt asks for"
     after = ("dialogue_audio", "base_images")
     reads = ("shots", "base_images/*.png", "dialogue_audio/dialogue_timeline_audio.json")
@@ -46,8 +46,12 @@ def clip_request(ctx: StageContext, index: int, attempt: int = 1) -> tuple[dict[
     timing = ctx.result("dialogue_audio", "timeline")["shots"][index]
     start_path, start_sha = ctx.output("base_images", shot["start_base_image_id"], "image")
     end_path, end_sha = ctx.output("base_images", shot["end_base_image_id"], "image")
-    start_faces = ctx.result("base_images", shot["start_base_image_id"]).get("faces", [])
-    end_faces = ctx.result("base_images", shot["end_base_image_id"]).get("faces", [])
+    start_result = ctx.result("base_images", shot["start_base_image_id"])
+    end_result = ctx.result("base_images", shot["end_base_image_id"])
+    start_faces = start_result.get("faces", [])
+    end_faces = end_result.get("faces", [])
+    lines = ctx.result("dialogue_audio", "timeline")["lines"]
+    begin, length = float(timing["start_s"]), float(timing["duration_s"])
     request = {
         "shot_id": shot["id"],
         "start_image": str(start_path),
@@ -61,6 +65,19 @@ def clip_request(ctx: StageContext, index: int, attempt: int = 1) -> tuple[dict[
         "description": shot["visual_description"],
         "start_faces": start_faces,
         "end_faces": end_faces,
+        "start_scene": (start_result.get("metadata") or {}).get("scene"),
+        "end_scene": (end_result.get("metadata") or {}).get("scene"),
+        "lines": [
+            {
+                "line_id": ln["line_id"],
+                "character_id": ln["character_id"],
+                "start_s": round(float(ln["start_time_actual_s"]) - begin, 6),
+                "end_s": round(float(ln["end_time_actual_s"]) - begin, 6),
+            }
+            for ln in lines
+            if float(ln["end_time_actual_s"]) > begin and float(ln["start_time_actual_s"]) < begin + length
+        ],
+        "talking_closeup": bool(shot["is_talking_closeup"]),
     }
     inputs = {
         **{k: v for k, v in request.items() if k not in {"start_image", "end_image"}},
@@ -86,6 +103,7 @@ def render_clip(backend: Any, out: dict[str, str], request: dict[str, Any]) -> d
         got = info.video.frames if info.video else 0
         raise RuntimeError(f"{req.shot_id}: the clip has {got} frames, expected {req.num_frames}")
     return {
+        "face_tracks": {k: [list(b) if b else None for b in v] for k, v in result.face_tracks.items()},
         "frames": info.video.frames,
         "fps": req.fps,
         "duration_s": info.video.frames / req.fps,
