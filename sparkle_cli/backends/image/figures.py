@@ -265,7 +265,7 @@ def draw_figures(c: Canvas, placed: list[Placed], bounds: tuple[int, int, int, i
     `bounds` lets a patch reach past the frame, so that a camera move can show more of the figure.
     """
     out: list[Drawn] = []
-    for p in sorted(placed, key=lambda q: (q.back, q.height)):
+    for p in sorted(placed, key=lambda q: (q.back, q.look.kind != "dragon", q.height)):
         F = p.height
         ss = 3 if F < c.h * 1.2 else 2
         sk = Sketch(c, p.x - 0.33 * F, p.y - 1.16 * F, p.x + 0.33 * F, p.y + 0.05 * F, ss=ss, bounds=bounds)
@@ -314,9 +314,11 @@ def place_figures(c: Canvas, looks: list[Look], behind: str | None) -> list[Plac
             )
         return placed
     if cam == "two" and n >= 2:
-        # A two-shot: waist up, turned towards each other, heads high in the frame.
+        # A two-shot: waist up, turned towards each other, heads high in the frame; winged creatures
+        # stand further apart and behind, so that no wing hides a face.
         placed = []
-        step = 0.4 / (n - 1) if n <= 2 else 0.54 / (n - 1)
+        winged = any(lk.kind == "dragon" for lk in looks[:3])
+        step = (0.5 if winged else 0.4) / (n - 1) if n <= 2 else 0.54 / (n - 1)
         for k, lk in enumerate(looks[:3]):
             offset = k - (min(n, 3) - 1) / 2
             x = w * (0.5 + offset * step * (1 if n <= 2 else 1))

@@ -173,7 +173,7 @@ GENDER_WORDS = {
         "wizard", "grandfather", "grandpa", "husband", "uncle", "male", "guy", "waiter", "actor", "hero",
     ),
 }  # fmt: skip
-CHILD_WORDS = ("child", "kid", "boy", "girl", "little", "toddler", "young", "kitten", "puppy", "teenager", "teen")
+CHILD_WORDS = ("child", "kid", "boy", "girl", "little", "toddler", "kitten", "puppy", "schoolboy", "schoolgirl")
 OLD_WORDS = (
     "old",
     "elderly",
@@ -303,7 +303,11 @@ def _first(words: Words, names: list[str]) -> str | None:
 
 
 def _kind(head: Words, words: Words) -> str:
-    found = _first(head, [*KINDS, *KIND_WORDS]) or _first(words, [*KINDS, *KIND_WORDS])
+    """The species the description starts with; the rest of it counts only when its start names no role
+    ("a detective who loves cats" is a person)."""
+    found = _first(head, [*KINDS, *KIND_WORDS])
+    if found is None and _first(head, list(ROLES)) is None:
+        found = _first(words, [*KINDS, *KIND_WORDS])
     return KIND_WORDS.get(found, found) if found else "person"
 
 
@@ -313,7 +317,7 @@ def _gender(words: Words) -> str:
     return min(hits)[1] if hits else ""
 
 
-def look_for(character: CharacterLook, cast_seed: str = "") -> Look:
+def look_for(character: CharacterLook, cast_seed: str = "", index: int | None = None) -> Look:
     """Derive a character's looks from the words of its description, then a stable hash of it and the story.
 
     The id, the description and the story's seed count; renaming a character does not change how it looks.
@@ -333,12 +337,16 @@ def look_for(character: CharacterLook, cast_seed: str = "") -> Look:
         if any(words.has(w) for w in CHILD_WORDS)
         else "adult"
     )
-    skin = SKINS[int(rng.integers(len(SKINS)))]
+    skin_at, hair_at = int(rng.integers(len(SKINS))), int(rng.integers(len(HAIRS)))
+    if index is not None:
+        # Characters of one story are told apart: each place in the cast moves the skin and hair on.
+        skin_at, hair_at = (skin_at + 2 * index) % len(SKINS), (hair_at + 3 * index) % len(HAIRS)
+    skin = SKINS[skin_at]
     if words.has("pale") or words.has("fair"):
         skin = SKINS[0]
     elif words.has("dark skinned") or words.has("dark skin"):
         skin = SKINS[4]
-    hair = HAIRS[int(rng.integers(len(HAIRS)))]
+    hair = HAIRS[hair_at]
     styles = HAIR_STYLES[gender]
     style = styles[int(rng.integers(len(styles)))]
     if style == "bald" and age != "old" and rng.random() < 0.6:

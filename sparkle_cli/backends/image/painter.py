@@ -93,7 +93,7 @@ def describe(request: ImageRequest) -> Picture:
     scene = read_scene(request.prompt, request.setting)
     seed = stable_int("painter", request.seed, request.prompt)
     palette = make_palette(scene, np.random.default_rng(stable_int(seed, "palette")))
-    looks = [look_for(ch, request.cast_seed) for ch in choose_characters(request, scene)]
+    looks = [_look(ch, request) for ch in choose_characters(request, scene)]
     if request.closeup_character:
         subject = _look_by_id(looks, request.closeup_character, request)
         cast = {lk.id for lk in looks} | {c.id for c in request.characters} | {subject.id}
@@ -347,9 +347,14 @@ def _inside(box: Box, w: int, h: int) -> bool:
     return x >= 0 and y >= 0 and x + bw <= w and y + bh <= h and bw > 0 and bh > 0
 
 
+def _look(character: CharacterLook, request: ImageRequest) -> Look:
+    ids = [c.id for c in request.characters]
+    return look_for(character, request.cast_seed, ids.index(character.id) if character.id in ids else None)
+
+
 def _look_by_id(looks: list[Look], cid: str, request: ImageRequest) -> Look:
     for lk in looks:
         if lk.id == cid:
             return lk
     ch = next((x for x in request.characters if x.id == cid), None) or CharacterLook(id=cid, name=cid, description="")
-    return look_for(ch, request.cast_seed)
+    return _look(ch, request)

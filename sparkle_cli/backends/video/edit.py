@@ -182,14 +182,19 @@ def _segments(n: int, fps: float, cuts: list[tuple[int, str]], start: View, end:
 
 
 def _dissolves(a: str, b: str, start: View, end: View) -> bool:
-    """Change by a short dissolve between two wider views of the place, or two close-ups of one
-    person (the face stays where it is); cut everywhere else, as between speakers."""
-    subjects = []
+    """Change by a short dissolve between two views of the place where nobody is close enough to
+    speak, or between two close-ups of one person (the face stays where it is); cut everywhere
+    else: between speakers, and whenever people change size (a dissolve would float giant
+    transparent figures over the place)."""
+    subjects, faces = [], []
     for view in (a, b):
         if view.startswith("close:"):
             subjects.append(view.split(":", 1)[1])
+            faces.append(True)
         else:
-            subjects.append((start if view == START else end).subject)
-    if subjects[0] is None and subjects[1] is None:
+            info = start if view == START else end
+            subjects.append(info.subject)
+            faces.append(bool(info.faces) or info.subject is not None)
+    if subjects[0] is not None and subjects[0] == subjects[1]:
         return True
-    return subjects[0] == subjects[1]
+    return not faces[0] and not faces[1]
