@@ -45,7 +45,9 @@ def _moved(img: np.ndarray) -> list[np.ndarray]:
         a = 1 / s
         for dx, dy in SHIFTS:
             data = (a, 0, w / 2 - a * w / 2 + dx, 0, a, h / 2 - a * h / 2 + dy)
-            warped = [np.asarray(p.transform((w, h), Image.Transform.AFFINE, data, Image.Resampling.BILINEAR)) for p in planes]
+            warped = [
+                np.asarray(p.transform((w, h), Image.Transform.AFFINE, data, Image.Resampling.BILINEAR)) for p in planes
+            ]
             out.append(np.stack(warped, axis=-1))
     return out
 
@@ -148,10 +150,18 @@ def talk_plan() -> dict:
             for cid, name, desc, _ in chars
         ],
         "base_images": [
-            {"id": "frame_000", "prompt": "Wide view of a kitchen at night, no one in focus yet", "metadata": {"seed": 1}},
+            {
+                "id": "frame_000",
+                "prompt": "Wide view of a kitchen at night, no one in focus yet",
+                "metadata": {"seed": 1},
+            },
             {"id": "frame_001", "prompt": "Close-up of Ava in the kitchen at night", "metadata": {"seed": 2}},
             {"id": "frame_002", "prompt": "Close-up of Ben in the kitchen at night", "metadata": {"seed": 3}},
-            {"id": "frame_003", "prompt": "Ava, Ben and Cleo together in the kitchen at night", "metadata": {"seed": 4}},
+            {
+                "id": "frame_003",
+                "prompt": "Ava, Ben and Cleo together in the kitchen at night",
+                "metadata": {"seed": 4},
+            },
         ],
         "shots": [
             {
@@ -236,26 +246,53 @@ def test_each_line_of_a_talking_closeup_is_on_screen_as_its_speaker(talk_run: Pa
     assert [ln["on_screen"] for ln in lines] == [ln["character_id"] for ln in lines]
 
 
+def dark_share(frame: np.ndarray, box: list[int]) -> float:
+    """How much of a mouth box is dark like an open mouth's inside, against the skin round it."""
+    x, y, w, h = box
+    region = frame[y : y + h, x : x + w].astype(np.float32) @ np.array([0.3, 0.59, 0.11], np.float32)
+    ring = np.concatenate([region[0], region[-1], region[:, 0], region[:, -1]])
+    return float((region < 0.4 * np.median(ring)).mean())
+
+
+def mouth_report(run: Path, shot_id: str) -> dict[str, tuple[list[float], list[float]]]:
+    """Per line of the shot, how open its speaker's mouth is in each of its frames (from the final
+    movie's pixels); per character, the same while it is on screen and silent."""
+    alignment = alignment_of(run)
+    shot = next(s for s in alignment["shots"] if s["shot_id"] == shot_id)
+    first = shot["start_frame"]
+    tracks = json.loads((run / "video_clips" / "manifest.json").read_text())["items"][shot_id]["result"]["mouth_tracks"]
+    frames = list(iter_frames(run / "assembly_lipsync" / "video_final.mp4"))[first : first + shot["frames"]]
+    lines = [ln for ln in alignment["lines"] if ln["shot_id"] == shot_id]
+    # A mouth closes over a few frames after its line; those frames are neither speech nor silence.
+    busy = {
+        ln["character_id"]: {i for m in lines if m["character_id"] == ln["character_id"] for i in range(m["start_frame"] - first, m["end_frame"] - first + 8)}
+        for ln in lines
+    }  # fmt: skip
+    report: dict[str, tuple[list[float], list[float]]] = {}
+    for ln in lines:
+        cid, boxes = ln["character_id"], tracks[ln["character_id"]]
+        span = [i for i in range(ln["start_frame"] - first, ln["end_frame"] - first) if boxes[i]]
+        spoken = [dark_share(frames[i], boxes[i]) for i in span]
+        # Silence is measured on the same picture of the speaker (a mouth box of the same size).
+        width = float(np.median([boxes[i][2] for i in span])) if span else 0.0
+        silent = [
+            dark_share(frames[i], b)
+            for i, b in enumerate(boxes)
+            if b and i not in busy[cid] and abs(b[2] - width) <= 0.2 * width
+        ]
+        report[ln["line_id"]] = (spoken, silent)
+    return report
+
+
 def test_each_speakers_own_mouth_moves_during_their_line(talk_run: Path) -> None:
-    """In the pixels: the speaker's mouth box changes between the plain clip and the lipsynced one."""
-    alignment = alignment_of(talk_run)
-    clips = json.loads((talk_run / "video_clips" / "manifest.json").read_text())["items"]
-    for shot in alignment["shots"]:
-        if shot["shot_id"] == "shot_001":
-            continue
-        plain = list(iter_frames(talk_run / "video_clip_qa" / f"{shot['shot_id']}.mp4"))
-        synced = list(iter_frames(talk_run / "assembly_lipsync" / f"{shot['shot_id']}.lipsync.mp4"))
-        tracks = clips[shot["shot_id"]]["result"]["mouth_tracks"]
-        for line in (ln for ln in alignment["lines"] if ln["shot_id"] == shot["shot_id"]):
-            a, b = line["start_frame"] - shot["start_frame"], line["end_frame"] - shot["start_frame"]
-            moving = 0
-            for i in range(max(0, a), min(len(plain), b)):
-                box = tracks[line["character_id"]][i]
-                assert box is not None, f"{line['line_id']}: {line['character_id']}'s mouth is off screen at {i}"
-                x, y, w, h = box
-                diff = np.abs(plain[i][y : y + h, x : x + w].astype(int) - synced[i][y : y + h, x : x + w].astype(int))
-                moving += diff.max() > 40
-            assert moving >= 0.3 * (b - a), f"{line['line_id']}: the mouth moved in {moving} of {b - a} frames"
+    """In the pixels: the speaker's mouth is open (dark inside) through much of their line, shut when silent."""
+    for shot_id in ("shot_002", "shot_003"):
+        for line_id, (spoken, silent) in mouth_report(talk_run, shot_id).items():
+            closed = float(np.median(silent)) if silent else 0.0
+            opened = [v > closed + 0.03 for v in spoken]
+            assert sum(opened) >= 0.5 * len(opened), (line_id, np.round(spoken, 3), closed)
+            if silent:
+                assert np.mean([v > closed + 0.03 for v in silent]) <= 0.25, (line_id, np.round(silent, 3))
 
 
 def test_clips_still_start_and_end_on_their_keyframes(talk_run: Path) -> None:
@@ -278,7 +315,9 @@ CAST = [
 ]
 
 
-def painted(tmp_path: Path, prompt: str, name: str, w: int = 320, h: int = 180, **kw: object) -> tuple[np.ndarray, dict]:
+def painted(
+    tmp_path: Path, prompt: str, name: str, w: int = 320, h: int = 180, **kw: object
+) -> tuple[np.ndarray, dict]:
     request = ImageRequest(name, prompt, 11, w, h, characters=CAST, **kw)  # type: ignore[arg-type]
     result = PainterBackend().render(request, tmp_path / f"{name}.png")
     with Image.open(result.path) as im:
@@ -386,14 +425,16 @@ def test_two_speakers_in_one_shot_cut_between_their_close_ups() -> None:
         frames = shown[line.start : line.end]
         assert frames.count(want[line.character_id]) == len(frames), line
     assert all(seg.dissolve == 0 for seg in segments)  # cuts between speakers
-    for prev, seg in zip(segments, segments[1:], strict=False):
+    for seg in segments[1:]:
         assert not any(ln.start < seg.first < ln.end for ln in lines), seg  # cut in a pause
 
 
 def test_three_voices_get_a_close_up_each() -> None:
     fps, n = 24, 200
     lines = [Line("ava", 10, 50), Line("ben", 60, 100), Line("cleo", 110, 150)]
-    segments = plan_edit(n, fps, lines, View("ava"), View(None, frozenset({"ava", "ben"})), talking=True, can_close_up=True)
+    segments = plan_edit(
+        n, fps, lines, View("ava"), View(None, frozenset({"ava", "ben"})), talking=True, can_close_up=True
+    )
     shown = views_shown(segments, n)
     assert shown[30] == START and shown[80] == close_up("ben") and shown[130] == close_up("cleo")
     assert shown[-1] == END
@@ -425,7 +466,9 @@ def test_a_line_in_a_wide_shot_moves_the_change_to_its_end() -> None:
 
 
 def closeup_views(motion: str) -> tuple[dict, ClipRequest]:
-    req = ImageRequest("k", "Close-up of Ava in a library at day", 3, 320, 180, characters=CAST, closeup_character="ava")
+    req = ImageRequest(
+        "k", "Close-up of Ava in a library at day", 3, 320, 180, characters=CAST, closeup_character="ava"
+    )
     layers, _, _ = paint(describe(req))
     views = {START: ShotView.of(START, layers, True), END: ShotView.of(END, layers, True)}
     return views, ClipRequest("s", "", "", 72, 24, 320, 180, motion, 9)
@@ -443,11 +486,22 @@ def test_a_held_close_up_breathes_and_blinks_but_starts_and_ends_on_the_keyframe
     assert np.array_equal(frames[0], key) and np.array_equal(frames[-1], key)
     face = layers.faces[0].face_box
     x, y, w, h = face
-    changes = [float(np.abs(f[y : y + h, x : x + w].astype(int) - key[y : y + h, x : x + w].astype(int)).mean()) for f in frames]
+    changes = [
+        float(np.abs(f[y : y + h, x : x + w].astype(int) - key[y : y + h, x : x + w].astype(int)).mean())
+        for f in frames
+    ]
     assert max(changes) > 1.0  # the head moves: breathing and swaying
     eyes = layers.faces[0].eyes
     ex, ey, rx, ry = (int(v) for v in eyes[0])
-    lids = [float(np.abs(f[ey - ry : ey + ry, ex - rx : ex + rx].astype(int) - key[ey - ry : ey + ry, ex - rx : ex + rx].astype(int)).mean()) for f in frames]
+    lids = [
+        float(
+            np.abs(
+                f[ey - ry : ey + ry, ex - rx : ex + rx].astype(int)
+                - key[ey - ry : ey + ry, ex - rx : ex + rx].astype(int)
+            ).mean()
+        )
+        for f in frames
+    ]
     assert max(lids) > 15  # a blink covers the eye
 
 
@@ -478,7 +532,9 @@ def test_the_morph_backend_paints_close_ups_of_other_speakers(tmp_path: Path) ->
     cast = [*CAST, CharacterLook("cleo", "Cleo", "a talking cat")]
     reqs = []
     for i, who in enumerate(("ava", "miko")):
-        req = ImageRequest(f"k{i}", f"Close-up of {who} in a cafe", 20 + i, 160, 96, characters=cast, closeup_character=who)
+        req = ImageRequest(
+            f"k{i}", f"Close-up of {who} in a cafe", 20 + i, 160, 96, characters=cast, closeup_character=who
+        )
         result = PainterBackend().render(req, tmp_path / f"k{i}.png")
         reqs.append(result)
     clip = ClipRequest(

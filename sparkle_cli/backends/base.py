@@ -177,6 +177,9 @@ class ClipRequest:
     lines: list[dict[str, Any]] = field(default_factory=list)
     #: The plan marks the shot as a talking close-up: the face on screen should be the speaker's.
     talking_closeup: bool = False
+    #: The lines' audio ({line_id, character_id, path, start_s}), for a backend that moves the
+    #: speakers' mouths itself; empty when a lipsync stage will do it.
+    voices: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

@@ -41,6 +41,7 @@ class AssemblyLipsync(Stage):
         lipsync_items = []
         skipped: dict[str, str] = {}  # talking close-ups left as they are, and why (kept in the alignment map)
         on_screen: dict[str, str | None] = {line["line_id"]: None for line in timeline["lines"]}
+        drawn: set[str] = set()
         spec = backend_spec(plan, "lipsync", "lipsync")
         for index, shot in enumerate(plan["shots"]):
             timing = timeline["shots"][index]
@@ -52,6 +53,9 @@ class AssemblyLipsync(Stage):
                 if not mouth.lines:
                     if shot["is_talking_closeup"]:
                         skipped[shot["id"]] = "no line is spoken by a character whose face it shows"
+                    continue
+                if (clip_result.get("metadata") or {}).get("mouths") == "drawn":
+                    drawn.add(shot["id"])  # the animator already moved each speaker's mouth with their voice
                     continue
                 speakers = sorted({line["character_id"] for line in mouth.lines})
                 lines = [self._line(ctx, line, timing) for line in mouth.lines]
@@ -129,7 +133,8 @@ class AssemblyLipsync(Stage):
                 path, sha = ctx.own(key, "clip")
             else:
                 path, sha = ctx.output("video_clip_qa", shot["id"], "clip")
-            clips.append({"shot_id": shot["id"], "path": str(path), "sha256": sha, "lipsynced": key in ctx.records})
+            lipsynced = key in ctx.records or shot["id"] in drawn
+            clips.append({"shot_id": shot["id"], "path": str(path), "sha256": sha, "lipsynced": lipsynced})
         wav, wav_sha = ctx.output("dialogue_audio", "timeline", "wav")
         names = {c["id"]: c["name"] for c in plan["characters"]}
         yield [

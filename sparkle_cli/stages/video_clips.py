@@ -17,7 +17,7 @@ class VideoClips(Stage):
     version = "2"
     description = "render each shot from keyframe N to N+1 with the camera move its motion_prompt asks for"
     after = ("dialogue_audio", "base_images")
-    reads = ("shots", "base_images/*.png", "dialogue_audio/dialogue_timeline_audio.json")
+    reads = ("shots", "base_images/*.png", "dialogue_audio/dialogue_timeline_audio.json", "dialogue_audio/*.wav")
     writes = ("<shot_id>.mp4",)
 
     def phases(self, ctx: StageContext) -> Iterator[list[Item]]:
@@ -78,9 +78,17 @@ def clip_request(ctx: StageContext, index: int, attempt: int = 1) -> tuple[dict[
             if float(ln["end_time_actual_s"]) > begin and float(ln["start_time_actual_s"]) < begin + length
         ],
         "talking_closeup": bool(shot["is_talking_closeup"]),
+        "voices": [],
     }
+    if backend_spec(plan, "lipsync", "lipsync").name == "amplitude":
+        # The built-in lipsync is loudness driven: the animator opens each speaker's mouth as it draws.
+        for line in request["lines"]:
+            path, sha = ctx.output("dialogue_audio", line["line_id"], "wav")
+            voice = {"line_id": line["line_id"], "character_id": line["character_id"], "start_s": line["start_s"]}
+            request["voices"].append({**voice, "path": str(path), "sha256": sha})
     inputs = {
-        **{k: v for k, v in request.items() if k not in {"start_image", "end_image"}},
+        **{k: v for k, v in request.items() if k not in {"start_image", "end_image", "voices"}},
+        "voices": [{k: v for k, v in voice.items() if k != "path"} for voice in request["voices"]],
         "start_image_sha256": start_sha,
         "end_image_sha256": end_sha,
     }
@@ -95,7 +103,12 @@ def render_clip(backend: Any, out: dict[str, str], request: dict[str, Any]) -> d
     from sparkle_cli.media.video import probe
 
     req = ClipRequest(
-        **{**request, "start_faces": _faces(request["start_faces"]), "end_faces": _faces(request["end_faces"])}
+        **{
+            **request,
+            "start_faces": _faces(request["start_faces"]),
+            "end_faces": _faces(request["end_faces"]),
+            "voices": [{k: v for k, v in voice.items() if k != "sha256"} for voice in request.get("voices", [])],
+        }
     )
     result = backend.render(req, Path(out["clip"]))
     info = probe(out["clip"])

@@ -19,7 +19,7 @@ from PIL import Image
 
 from sparkle_cli.atomic import atomic_path
 from sparkle_cli.backends.base import Box, CharacterLook, FaceInfo, ImageBackend, ImageRequest, ImageResult
-from sparkle_cli.backends.image.canvas import Canvas, Palette, Vec, make_palette, soften, structure, to_uint8, tone
+from sparkle_cli.backends.image.canvas import F32, Canvas, Palette, Vec, make_palette, soften, structure, to_uint8, tone
 from sparkle_cli.backends.image.canvas import vignette as vignette_map
 from sparkle_cli.backends.image.faces import draw_face, draw_glasses, eye_marks
 from sparkle_cli.backends.image.figures import Drawn, Placed, draw_figures, draw_hands, place_figures, portrait
@@ -110,11 +110,25 @@ def _background(c: Canvas) -> None:
     glow_pass(c)
 
 
-def _sprite_image(rgb: Vec, alpha: Vec, gain: float, offset: float) -> tuple[np.ndarray, np.ndarray]:
-    """Straight colour (finished like the rest of the picture) and coverage as 8-bit arrays."""
-    straight = rgb / np.maximum(alpha, 1e-4)
-    straight = tone(straight) * gain + offset
-    return to_uint8(straight), to_uint8(alpha[..., 0])
+def vignette_at(x0: int, y0: int, pw: int, ph: int, w: int, h: int) -> Vec:
+    """The lens's darkening over a patch whose top-left pixel is (x0, y0) in a w x h frame (it may reach past it).
+
+    It is painted into every layer where the layer was painted: a layer that moves a little takes
+    its corner shading with it, which no one sees, and no frame pays for a pass over every pixel.
+    """
+    vx = ((np.arange(x0, x0 + pw, dtype=F32) + 0.5) / w - 0.5) ** 2
+    vy = ((np.arange(y0, y0 + ph, dtype=F32) + 0.5) / h - 0.5) ** 2
+    return np.maximum(1 - 0.5 * (vx[None, :] + vy[:, None]), 0.3)[..., None]
+
+
+def _finished(rgb: Vec, gain: float, offset: float, vig: Vec) -> np.ndarray:
+    """Straight colour, finished like the rest of the picture (highlights, contrast, vignette), in 8 bits."""
+    return to_uint8((tone(rgb) * gain + offset) * vig)
+
+
+def _sprite_image(rgb: Vec, alpha: Vec, gain: float, offset: float, vig: Vec) -> tuple[np.ndarray, np.ndarray]:
+    """Straight colour and coverage of a figure's patch as 8-bit arrays."""
+    return _finished(rgb / np.maximum(alpha, 1e-4), gain, offset, vig), to_uint8(alpha[..., 0])
 
 
 def paint(picture: Picture) -> tuple[Layers, list[FaceInfo], list[dict[str, Any]]]:
@@ -163,12 +177,16 @@ def paint(picture: Picture) -> tuple[Layers, list[FaceInfo], list[dict[str, Any]
     vig = vignette_map(w, h)
     gain, offset = structure(tone(flat.copy()) * vig[..., None])
 
-    background, ox2, oy2 = pad_background(to_uint8(tone(back.img) * gain + offset), ox, oy)
+    bh2, bw2 = back.img.shape[:2]
+    background, ox2, oy2 = pad_background(
+        _finished(back.img, gain, offset, vignette_at(-ox, -oy, bw2, bh2, w, h)), ox, oy
+    )
     sprites: list[Sprite] = []
     faces: list[FaceInfo] = []
     light = float(pal.figure.mean())
     for index, (rgb, alpha, x0, y0) in enumerate(patches):
-        colour, cover = _sprite_image(rgb, alpha, gain, offset)
+        ph, pw = alpha.shape[:2]
+        colour, cover = _sprite_image(rgb, alpha, gain, offset, vignette_at(x0, y0, pw, ph, w, h))
         d = drawn[index] if index < len(drawn) else None
         marks = None
         if d is not None and not d.placed.back and not d.hidden and d.head[3] >= 14:
@@ -183,8 +201,8 @@ def paint(picture: Picture) -> tuple[Layers, list[FaceInfo], list[dict[str, Any]
         ox2,
         oy2,
         sprites,
-        [_drift(ov, gain, offset) for ov in weather],
-        Image.fromarray(np.repeat(to_uint8(vig)[..., None], 3, axis=2)),
+        [_drift(ov, gain, offset, vig[..., None]) for ov in weather],
+        None,
         picture.subject.id if picture.mode == "portrait" and picture.subject else None,
     )
     return layers, faces, [_figure_meta(d) for d in drawn]
@@ -246,10 +264,9 @@ def _sprite(
     return Sprite(name, image, x0 - 2, y0 - 2, pivot, top, marks, back)
 
 
-def _drift(ov: Overlay, gain: float, offset: float) -> Drift:
+def _drift(ov: Overlay, gain: float, offset: float, vig: Vec) -> Drift:
     alpha = np.clip(ov.alpha, 0, 1)
-    straight = tone(ov.rgb / np.maximum(alpha, 1e-4)) * gain + offset
-    rgba = np.concatenate([to_uint8(straight), to_uint8(alpha)], axis=2)
+    rgba = np.concatenate([_finished(ov.rgb / np.maximum(alpha, 1e-4), gain, offset, vig), to_uint8(alpha)], axis=2)
     return Drift(Image.fromarray(rgba, "RGBA"), ov.drift)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from sparkle_cli.backends.base import Box, FaceInfo
+from sparkle_cli.backends.image.faces import draw_mouth
 from sparkle_cli.backends.image.layers import Layers, Sprite, compose
 from sparkle_cli.backends.image.scene import stable_int
 from sparkle_cli.backends.video.camera import (
@@ -125,8 +126,11 @@ class Animator:
         fps: float,
         seed: int,
         lines: list[Line],
+        mouths: dict[str, np.ndarray] | None = None,
     ) -> None:
         self.views, self.segments, self.move = views, segments, move
+        #: Per character, how open the mouth is in each frame (from its own voice); none: mouths stay shut.
+        self.mouths = mouths or {}
         self.n, self.fps, self.seed = num_frames, fps, seed
         first = next(iter(views.values())).layers
         self.w, self.h = first.width, first.height
@@ -151,6 +155,9 @@ class Animator:
         return compose_affine(invert_affine(origin), camera_affine(move, t, *size, self.seed))
 
     def speaking(self, cid: str, i: int) -> float:
+        level = self.mouths.get(cid)
+        if level is not None and i < len(level):
+            return float(min(1.0, level[i] * 1.5))
         for line in self.lines:
             if line.character_id == cid and line.start <= i < line.end:
                 return 1.0
@@ -188,6 +195,12 @@ class Animator:
                 face.mouth_box, back, self.w, self.h, min_visible=MOUTH_MIN_VISIBLE
             )
             faces[face.character_id] = transform_box(face.face_box, back, self.w, self.h, min_visible=MOUTH_MIN_VISIBLE)
+        talking = [(box, float(self.mouths[cid][i])) for cid, box in mouths.items() if box and cid in self.mouths]
+        talking = [(box, level) for box, level in talking if level > 0.02]
+        if talking:
+            pixels = np.array(pixels)
+            for box, level in talking:
+                draw_mouth(pixels, box, level)
         return Frame(pixels, mouths, faces)
 
     def frames(self) -> Iterator[Frame]:

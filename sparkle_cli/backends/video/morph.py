@@ -219,8 +219,20 @@ class MorphBackend(VideoBackend):
         if missing:
             raise RuntimeError(f"shot {request.shot_id}: could not paint the close-ups {sorted(set(missing))}")
         move = parse_motion(request.motion_prompt)
+        levels = None
+        if request.voices:
+            from sparkle_cli.backends.lipsync.amplitude import speech_levels
+
+            levels = speech_levels(request.voices, request.fps, request.num_frames)
         animator = Animator(
-            views, segments, move, num_frames=request.num_frames, fps=request.fps, seed=request.seed, lines=lines
+            views,
+            segments,
+            move,
+            num_frames=request.num_frames,
+            fps=request.fps,
+            seed=request.seed,
+            lines=lines,
+            mouths=levels,
         )
 
         ids = sorted({f.character_id for v in views.values() for f in [*v.layers.faces, *v.flat_faces]})
@@ -268,6 +280,8 @@ class MorphBackend(VideoBackend):
                 "views": {name: v.source for name, v in views.items()},
                 "parallax": {name: v.depth for name, v in views.items()},
                 "keyframes_resized": [start_fit != Fit(), end_fit != Fit()],
+                # The speakers' mouths are drawn from their voices (the loudness lipsync, done here).
+                "mouths": "drawn" if levels is not None else "closed",
             },
         )
 
