@@ -203,11 +203,8 @@ def compose(
 
     With no matrices and no time this is the keyframe as painted.
     """
+    # Every path through `_background` makes a new image, so it can be drawn on.
     frame = _background(layers, identity() if background is None else background)
-    if frame.mode != "RGB":
-        frame = frame.convert("RGB")
-    else:
-        frame = frame.copy()
     moves = sprites if sprites is not None else [identity()] * len(layers.sprites)
     for sprite, m in zip(layers.sprites, moves, strict=True):
         _paste_sprite(frame, sprite, m)

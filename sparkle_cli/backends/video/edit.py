@@ -186,7 +186,8 @@ def _dissolves(a: str, b: str, start: View, end: View) -> bool:
     speak, or between two close-ups of one person (the face stays where it is); cut everywhere
     else: between speakers, and whenever people change size (a dissolve would float giant
     transparent figures over the place)."""
-    subjects, faces = [], []
+    subjects: list[str | None] = []
+    faces: list[bool] = []
     for view in (a, b):
         if view.startswith("close:"):
             subjects.append(view.split(":", 1)[1])

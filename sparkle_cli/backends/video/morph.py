@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ from sparkle_cli.media.video import VideoWriter, psnr
 
 #: A painted description must give back its keyframe at least this well, else the keyframe's pixels are used.
 REPAINT_MIN_PSNR_DB = 45.0
+#: A static camera's slow creep over the whole shot (a zoom factor), so that no shot is a still picture.
+STATIC_DRIFT = 1.015
 #: JSON has no infinity: identical frames report this PSNR.
 PSNR_CAP_DB = 100.0
 
@@ -138,18 +140,26 @@ class EncoderThread:
             raise self.error
 
 
-def first_last_frames(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """The first and last frames as encoded: every frame is decoded, only those two converted to RGB."""
+def first_last_frames(path: str | Path, frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first and last frames as encoded. The last frame is written as a keyframe, so decoding
+    from it is enough; a file that does not allow that is decoded to the end."""
     import av
 
-    first = last = None
     with av.open(str(path)) as container:
-        for frame in container.decode(container.streams.video[0]):
-            if first is None:
-                first = frame.to_ndarray(format="rgb24")
-            last = frame
-    if first is None or last is None:
-        raise RuntimeError(f"{path} has no decodable video frames")
+        stream = container.streams.video[0]
+        first_frame = next(container.decode(stream), None)
+        if first_frame is None:
+            raise RuntimeError(f"{path} has no decodable video frames")
+        first = first_frame.to_ndarray(format="rgb24")
+        last = first_frame
+        if frames > 1:
+            target = int((frames - 1) / (stream.average_rate or 1) / stream.time_base) if stream.time_base else 0
+            try:
+                container.seek(target, stream=stream, backward=True)
+            except av.FFmpegError:
+                container.seek(0, stream=stream)
+            for frame in container.decode(stream):
+                last = frame
     return first, last.to_ndarray(format="rgb24")
 
 
@@ -219,6 +229,10 @@ class MorphBackend(VideoBackend):
         if missing:
             raise RuntimeError(f"shot {request.shot_id}: could not paint the close-ups {sorted(set(missing))}")
         move = parse_motion(request.motion_prompt)
+        if move.kinds == ("static",):
+            # Even a locked-off shot breathes a little: an empty place held dead still reads as a
+            # frozen picture (and is one, to QA).
+            move = replace(move, zoom=STATIC_DRIFT)
         levels = None
         if request.voices:
             from sparkle_cli.backends.lipsync.amplitude import speech_levels
@@ -235,7 +249,10 @@ class MorphBackend(VideoBackend):
             mouths=levels,
         )
 
-        ids = sorted({f.character_id for v in views.values() for f in [*v.layers.faces, *v.flat_faces]})
+        ids = sorted(
+            {f.character_id for v in views.values() for f in v.layers.faces}
+            | {f.character_id for v in views.values() for f in v.flat_faces}
+        )
         mouths: dict[str, list[Box | None]] = {cid: [] for cid in ids}
         faces: dict[str, list[Box | None]] = {cid: [] for cid in ids}
         began = time.perf_counter()
@@ -248,17 +265,17 @@ class MorphBackend(VideoBackend):
             preset=str(self.options.get("preset", "veryfast")),
             threads=int(self.options.get("threads", 1)),
         ) as writer:
-            last = request.num_frames - 1
+            final = request.num_frames - 1
             with EncoderThread(writer) as encoder:
                 for i, frame in enumerate(animator.frames()):
                     # The last frame is the next shot's first: encode it as well as that one.
-                    encoder.put(frame.pixels, keyframe=i == last)
+                    encoder.put(frame.pixels, keyframe=i == final)
                     for cid in ids:
                         mouths[cid].append(frame.mouths.get(cid))
                         faces[cid].append(frame.faces.get(cid))
         render_s = time.perf_counter() - began
 
-        first, last = first_last_frames(out_path)
+        first, last = first_last_frames(out_path, request.num_frames)
         # A one-frame clip is the start keyframe alone.
         last_target = end if request.num_frames > 1 else start
         camera = move.to_dict() | {"easing": "smoothstep", "seed": request.seed}
