@@ -388,7 +388,7 @@ def face_parts(sk: Sketch, lk: Look, hx: float, hy: float, hw: float, hh: float,
             darken(lk.hair, 0.95),
         )
         # The lips stay bare, so the mouth can still be seen and animated.
-        sk.ellipse(hx + shift, hy + hh * 0.28, hw * 0.2, hh * 0.1, lk.skin)
+        sk.ellipse(hx + shift, hy + hh * 0.28, hw * 0.17, hh * 0.08, darken(lk.skin, 0.88))
 
 
 def ears(sk: Sketch, lk: Look, hx: float, hy: float, hw: float, hh: float) -> None:

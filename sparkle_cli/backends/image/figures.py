@@ -322,9 +322,9 @@ def place_figures(c: Canvas, looks: list[Look], behind: str | None) -> list[Plac
         for k, lk in enumerate(looks[:3]):
             offset = k - (min(n, 3) - 1) / 2
             x = w * (0.5 + offset * step * (1 if n <= 2 else 1))
-            F = fs * 1.45 * lk.height
-            # Tall figures (a dragon) stand further down, so their heads stay in the frame.
-            feet = max(h * 1.62, h * 0.09 + F)
+            F = fs * 1.45 * lk.height * (1 - 0.15 * min(headroom(lk), 1.0))
+            # Tall figures (a dragon) and tall hats stand further down, so their heads stay in the frame.
+            feet = max(h * 1.62, h * 0.04 + headroom(lk) * 0.21 * F + F)
             placed.append(Placed(lk, x, feet, F, turn=float(-0.45 * np.sign(offset))))
         return placed
     if cam == "wide":
@@ -419,9 +419,25 @@ def draw_hands(c: Canvas, looks: list[Look]) -> tuple[Vec, Vec]:
     return sk.layer(ambient_shade(c, cx, rim=1.1 if is_dark(c) else 0.6, size=0.3 * s, people=True))
 
 
+#: How far above the head a hat or ears reach, in head heights, so that framing leaves room for them.
+HEADROOM: dict[str, float] = {
+    "toque": 0.7, "wizard_hat": 1.0, "witch_hat": 0.95, "crown": 0.4, "circlet": 0.15, "space_helmet": 0.2,
+    "helm": 0.4, "fedora": 0.3, "tricorn": 0.3, "cowboy_hat": 0.25, "straw_hat": 0.15, "safari_hat": 0.2,
+    "peaked_cap": 0.15, "fire_helmet": 0.2, "army_helmet": 0.1, "baker_cap": 0.1,
+    "long": 0.8, "pointed": 0.5, "horns": 0.4, "antenna": 0.35, "antennae": 0.5, "tufts": 0.15,
+}  # fmt: skip
+
+
+def headroom(lk: Look) -> float:
+    ears = lk.species.ears if lk.species else ""
+    return max(HEADROOM.get(lk.hat or "", 0.0), HEADROOM.get(ears, 0.0))
+
+
 def portrait(c: Canvas, lk: Look, turn: float) -> Placed:
-    """Head and shoulders filling the frame, a little off centre on the side the face turns from."""
-    F = c.fs * 2.3
+    """Head and shoulders filling the frame, a little off centre on the side the face turns from;
+    a tall hat or long ears get room above the head (the figure is framed a little smaller)."""
+    room = headroom(lk)
+    F = c.fs * 2.3 * (1 - 0.25 * min(room, 1.0))
     x = c.w * (0.5 - 0.08 * np.sign(turn)) if turn else c.w * 0.5
-    head_top = c.h * 0.13
+    head_top = max(c.h * 0.13, c.h * 0.03 + room * 0.21 * F)
     return Placed(lk, x, head_top + F, F, turn=turn)
