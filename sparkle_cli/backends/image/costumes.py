@@ -387,8 +387,8 @@ def face_parts(sk: Sketch, lk: Look, hx: float, hy: float, hw: float, hh: float,
             ],  # fmt: skip
             darken(lk.hair, 0.95),
         )
-        # The lips stay bare, so the mouth can still be seen and animated.
-        sk.ellipse(hx + shift, hy + hh * 0.28, hw * 0.17, hh * 0.08, darken(lk.skin, 0.88))
+        # The mouth's whole box stays bare skin, so the mouth can be seen and animated against it.
+        sk.ellipse(hx + shift, hy + hh * 0.28, hw * 0.27, hh * 0.13, lk.skin)
 
 
 def ears(sk: Sketch, lk: Look, hx: float, hy: float, hw: float, hh: float) -> None:
