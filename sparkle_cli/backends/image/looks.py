@@ -42,6 +42,9 @@ TOPS: tuple[RGB, ...] = (
     (98, 160, 212),
 )
 BOTTOMS: tuple[RGB, ...] = ((58, 78, 120), (56, 56, 66), (170, 150, 112), (36, 36, 42), (100, 72, 52))
+#: An order of six skins (light to dark) and of six hair colours in which each differs from the next.
+CONTRAST = (0, 3, 5, 1, 4, 2)
+HAIR_CONTRAST = (4, 0, 3, 5, 2, 1)
 HAIR_STYLES = {
     "female": ("long", "bob", "bun", "ponytail", "curly", "long", "bob"),
     "male": ("short", "short", "curly", "short", "bald"),
@@ -339,8 +342,11 @@ def look_for(character: CharacterLook, cast_seed: str = "", index: int | None = 
     )
     skin_at, hair_at = int(rng.integers(len(SKINS))), int(rng.integers(len(HAIRS)))
     if index is not None:
-        # Characters of one story are told apart: each place in the cast moves the skin and hair on.
-        skin_at, hair_at = (skin_at + 2 * index) % len(SKINS), (hair_at + 3 * index) % len(HAIRS)
+        # Characters of one story are told apart: the story picks where to start, and each place in
+        # the cast takes the next skin and hair in an order where neighbours contrast.
+        start = stable_int("cast", cast_seed)
+        skin_at = CONTRAST[(start + index) % len(CONTRAST)]
+        hair_at = HAIR_CONTRAST[(start // 7 + index) % len(HAIR_CONTRAST)]
     skin = SKINS[skin_at]
     if words.has("pale") or words.has("fair"):
         skin = SKINS[0]
