@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sparkle_cli.validation import stable_seed
@@ -34,11 +35,59 @@ def speaker_for_shot(plan: dict[str, Any], index: int) -> str | None:
     return plan["characters"][0]["id"] if plan["characters"] else None
 
 
+#: Words that say how a keyframe is framed, in the order they are looked for.
+FRAMINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("hands", ("hands",)),
+    ("over_shoulder", ("behind", "over the shoulder", "over-the-shoulder", "over his shoulder", "over her shoulder")),
+    ("wide", ("wide", "establishing", "long shot", "aerial", "panorama", "small in the frame", "in the distance")),
+    ("group", ("together", "two-shot", "two shot", "side by side", "each other", "both", "group", "everyone")),
+    ("close", ("close-up", "closeup", "close up", "tight on", "portrait of", "face of")),
+)
+
+
+def framing(prompt: str) -> str | None:
+    """How a keyframe prompt frames its people: hands, over_shoulder, wide, group, close, or None."""
+    text = " " + " ".join(re.findall(r"[a-z-]+", prompt.lower())) + " "
+    found = [name for name, words in FRAMINGS if any(f" {w} " in text for w in words)]
+    if "close" in found and "group" not in found and "hands" not in found:
+        return "close"
+    return found[0] if found else None
+
+
+def named_characters(plan: dict[str, Any], text: str) -> list[str]:
+    """The plan's characters named in `text`, by id or name, in the order they first appear."""
+    lowered = text.lower()
+    hits = []
+    for c in plan["characters"]:
+        spots = []
+        for name in {c["id"], c["id"].replace("_", " "), c["name"], c["name"].split()[0] if c["name"].split() else ""}:
+            if name and (m := re.search(rf"(?<![a-z0-9]){re.escape(name.lower())}(?![a-z0-9])", lowered)):
+                spots.append(m.start())
+        if spots:
+            hits.append((min(spots), c["id"]))
+    return [cid for _, cid in sorted(hits)]
+
+
 def closeup_character(plan: dict[str, Any], image_index: int) -> str | None:
-    """Whose face a keyframe shows: the speaker of the talking close-up it starts, else of the one it ends."""
+    """Whose talking close-up a keyframe is, or None when it frames people otherwise.
+
+    A keyframe prompt that frames hands, a group ("A and B together"), a wide view or an
+    over-the-shoulder view is painted as that. A close-up prompt shows the first character it
+    names; a keyframe that starts or ends a talking close-up and says nothing else shows that
+    shot's first speaker.
+    """
+    prompt = plan["base_images"][image_index]["prompt"]
+    kind = framing(prompt)
+    if kind in ("hands", "over_shoulder", "wide", "group"):
+        return None
+    named = named_characters(plan, prompt)
+    if kind == "close" and named:
+        return named[0]
     shots = plan["shots"]
     for shot_index in (image_index, image_index - 1):
         if 0 <= shot_index < len(shots) and shots[shot_index]["is_talking_closeup"]:
+            if len(named) >= 2 and kind != "close":
+                return None  # two people named in a talking shot's keyframe: a two-shot
             return speaker_for_shot(plan, shot_index)
     return None
 
@@ -60,6 +109,11 @@ def keyframe_setting(plan: dict[str, Any], image_index: int) -> str:
         if part and part not in seen:
             seen.append(part)
     return ". ".join(seen)
+
+
+def cast_seed(plan: dict[str, Any]) -> str:
+    """The story's seed for character looks: the same description looks different in another story."""
+    return str(plan.get("metadata", {}).get("seed", plan["title"]))
 
 
 def shot_seed(plan: dict[str, Any], shot_id: str, attempt: int = 1) -> int:

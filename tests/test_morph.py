@@ -10,6 +10,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from sparkle_cli.backends.base import ClipRequest, ClipResult, FaceInfo
+from sparkle_cli.backends.image.layers import from_image
+from sparkle_cli.backends.video.animator import Animator, ShotView
 from sparkle_cli.backends.video.camera import (
     CameraMove,
     apply_affine,
@@ -23,8 +25,9 @@ from sparkle_cli.backends.video.camera import (
     shake_envelope,
     transform_box,
 )
-from sparkle_cli.backends.video.morph import FrameRenderer, MorphBackend, load_keyframe
-from sparkle_cli.media.video import iter_frames, probe, psnr, rgb_to_yuv420p
+from sparkle_cli.backends.video.edit import END, START, View, plan_edit
+from sparkle_cli.backends.video.morph import MorphBackend, load_keyframe
+from sparkle_cli.media.video import iter_frames, probe, psnr
 
 W, H = 160, 96
 FACE_BOX = (60, 20, 40, 50)
@@ -258,27 +261,43 @@ def test_morph_lands_on_both_keyframes(tmp_path: Path, keyframes: tuple[Path, Pa
     assert psnr(frames[-1], end) > 35
     assert result.metadata["first_frame_psnr_db"] == pytest.approx(psnr(frames[0], start), abs=0.01)
     assert result.metadata["last_frame_psnr_db"] == pytest.approx(psnr(frames[-1], end), abs=0.01)
-    assert result.metadata["render_s"] > 0
-    middle = frames[6]
-    assert psnr(middle, start) < 25 and psnr(middle, end) < 25
     steps = [float(np.abs(b.astype(int) - a.astype(int)).mean()) for a, b in pairwise(frames)]
-    assert min(steps) > 0.5
+    assert min(steps) > 0.05  # the camera keeps moving
     assert result.camera["kinds"] == ["push_in", "handheld"]
+    assert result.metadata["views"] == {"start": "pixels", "end": "pixels"}
+
+
+def blend_share(frame: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(share of b, residual) of the best fit frame ~ (1 - s) a + s b, on the pixels."""
+    fa, fb, f = (x.astype(np.float64).ravel() for x in (a, b, frame))
+    d = fb - fa
+    share = float(np.clip(np.dot(f - fa, d) / max(np.dot(d, d), 1e-9), 0, 1))
+    residual = float(np.abs(f - (fa + share * d)).mean())
+    return share, residual
+
+
+def test_a_static_shot_holds_then_changes_without_a_long_mix(tmp_path: Path, keyframes: tuple[Path, Path]) -> None:
+    request = clip_request(keyframes, motion_prompt="static", num_frames=48, start_faces=[])
+    result, frames = render(tmp_path, request)
+    start, end = frames[0], frames[-1]
+    shares = [blend_share(f, start, end)[0] for f in frames]
+    mixed = [i for i, s in enumerate(shares) if 0.08 < s < 0.92]
+    assert len(mixed) <= 12, mixed  # at most half a second at 24 fps
+    held = [i for i, s in enumerate(shares) if s <= 0.08]
+    assert held == list(range(len(held))) and len(held) >= 16  # the start picture is held first
+    assert [s["view"] for s in result.metadata["edit"]] == ["start", "end"]
 
 
 def test_endpoints_are_exact_before_encoding(keyframes: tuple[Path, Path]) -> None:
     start, _ = load_keyframe(keyframes[0], W, H)
     end, _ = load_keyframe(keyframes[1], W, H)
     for prompt in ("Handheld push-in", "pan left", "slow orbit", "pull back", "static"):
-        move = parse_motion(prompt)
-        rgb = FrameRenderer(start, end, move, 4)
-        assert np.array_equal(rgb.frame(0.0), np.asarray(start))
-        assert np.array_equal(rgb.frame(1.0), np.asarray(end))
-        yuv = FrameRenderer(start, end, move, 4, yuv=True)
-        for got, want in zip(yuv.planes(0.0), rgb_to_yuv420p(np.asarray(start)), strict=True):
-            assert np.array_equal(got, want)
-        for got, want in zip(yuv.planes(1.0), rgb_to_yuv420p(np.asarray(end)), strict=True):
-            assert np.array_equal(got, want)
+        views = {START: ShotView.of(START, from_image(start), False), END: ShotView.of(END, from_image(end), False)}
+        segments = plan_edit(20, 24, [], View(), View(), talking=False, can_close_up=False)
+        animator = Animator(views, segments, parse_motion(prompt), num_frames=20, fps=24, seed=4, lines=[])
+        frames = [f.pixels for f in animator.frames()]
+        assert np.array_equal(frames[0], np.asarray(start)), prompt
+        assert np.array_equal(frames[-1], np.asarray(end)), prompt
 
 
 def test_mouth_track_follows_the_push_in(tmp_path: Path, keyframes: tuple[Path, Path]) -> None:
@@ -293,14 +312,13 @@ def test_mouth_track_follows_the_push_in(tmp_path: Path, keyframes: tuple[Path, 
     assert len(track) == 13
     assert track[0] == MOUTH_BOX and track[-1] == end_mouth
     assert all(box is not None for box in track)
-    start_half, end_half = track[:6], track[6:]  # from the middle frame on, the end keyframe dominates
-    widths = [box[2] for box in start_half if box]
+    cut = next(s["first_frame"] for s in result.metadata["edit"] if s["view"] == "end")
+    widths = [box[2] for box in track[:cut] if box]
     assert widths == sorted(widths) and widths[-1] > widths[0]
-    widths = [box[2] for box in end_half if box]
+    widths = [box[2] for box in track[cut:] if box]
     assert widths == sorted(widths) and widths[-1] > widths[0]
     # Ben is only in the end keyframe.
-    assert result.mouth_tracks["ben"][:6] == [None] * 6
-    assert result.mouth_tracks["ben"][6] is not None
+    assert result.mouth_tracks["ben"][: cut - 2] == [None] * (cut - 2)
     assert result.mouth_tracks["ben"][-1] == (110, 35, 20, 8)
 
 
@@ -308,16 +326,6 @@ def test_same_seed_same_frames(tmp_path: Path, keyframes: tuple[Path, Path]) -> 
     _, a = render(tmp_path, clip_request(keyframes), "a.mp4")
     _, b = render(tmp_path, clip_request(keyframes), "b.mp4")
     assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
-
-
-def test_other_seed_changes_only_the_middle_a_little(tmp_path: Path, keyframes: tuple[Path, Path]) -> None:
-    _, a = render(tmp_path, clip_request(keyframes, seed=1), "a.mp4")
-    _, b = render(tmp_path, clip_request(keyframes, seed=2), "b.mp4")
-    assert psnr(a[0], b[0]) > 40 and psnr(a[-1], b[-1]) > 40
-    assert not np.array_equal(a[6], b[6])
-    seed_change = float(np.abs(a[6].astype(int) - b[6].astype(int)).mean())
-    shot_change = float(np.abs(a[0].astype(int) - a[-1].astype(int)).mean())
-    assert seed_change < shot_change / 4
 
 
 def test_keyframes_of_another_size_are_fitted(tmp_path: Path, keyframes: tuple[Path, Path]) -> None:
@@ -348,5 +356,5 @@ def test_odd_size_is_refused(tmp_path: Path, keyframes: tuple[Path, Path]) -> No
 
 def test_backend_identity() -> None:
     backend = MorphBackend({"crf": 20})
-    assert backend.name == "morph" and backend.kind == "video" and backend.version == "1"
+    assert backend.name == "morph" and backend.kind == "video" and backend.version == "2"
     assert backend.settings()["options"] == {"crf": 20}

@@ -123,6 +123,8 @@ class ImageRequest:
     in_frame: list[str] = field(default_factory=list)
     #: When set, the image is a talking close-up of this character: a face with a mouth.
     closeup_character: str | None = None
+    #: The story's seed: the same character description looks different in another story.
+    cast_seed: str = ""
 
 
 @dataclass
@@ -167,6 +169,17 @@ class ClipRequest:
     description: str = ""
     start_faces: list[FaceInfo] = field(default_factory=list)
     end_faces: list[FaceInfo] = field(default_factory=list)
+    #: How the keyframes were made, when a backend described them (the painter's `scene` metadata):
+    #: a backend that understands the description can paint the pictures again as layers.
+    start_scene: dict[str, Any] | None = None
+    end_scene: dict[str, Any] | None = None
+    #: The lines spoken during the shot: {line_id, character_id, start_s, end_s}, seconds from its start.
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    #: The plan marks the shot as a talking close-up: the face on screen should be the speaker's.
+    talking_closeup: bool = False
+    #: The lines' audio ({line_id, character_id, path, start_s}), for a backend that moves the
+    #: speakers' mouths itself; empty when a lipsync stage will do it.
+    voices: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -181,7 +194,7 @@ class ClipResult:
     #: Per character id, the mouth box in every frame (None where the face is not visible).
     mouth_tracks: dict[str, list[Box | None]] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
-    #: Per character id, the (padded) face box in every frame, where a backend found the face itself.
+    #: Per character id, the face box in every frame, where the backend knows it (drew it or found it).
     face_tracks: dict[str, list[Box | None]] = field(default_factory=dict)
 
 

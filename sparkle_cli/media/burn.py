@@ -147,12 +147,12 @@ def burn_video(
     width, height, frames = info.video.width, info.video.height, info.video.frames
     mouths = mouths or {}
     laid: list[tuple[int, int, Placement, np.ndarray, np.ndarray]] = []
-    for cue in [part for cue in cues for part in split_long(cue, width, height)]:
-        first, last = round(cue.start_s * fps), min(frames, round(cue.end_s * fps))
+    for part in [piece for cue in cues for piece in split_long(cue, width, height)]:
+        first, last = round(part.start_s * fps), min(frames, round(part.end_s * fps))
         if last <= first:
             continue
         avoid = [box for i in range(first, last) for box in mouths.get(i, [])]
-        placement = place(cue.text, width, height, avoid)
+        placement = place(part.text, width, height, avoid)
         rgb, alpha = render_patch(placement)
         laid.append((first, last, placement, rgb, alpha))
     with VideoWriter(out_path, fps=fps, width=width, height=height, crf=crf) as writer:

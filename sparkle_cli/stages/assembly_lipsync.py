@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from sparkle_cli.subtitles import to_srt, to_vtt
 class AssemblyLipsync(Stage):
     id = "assembly_lipsync"
     number = 6
-    version = "1"
+    version = "2"
     description = "lipsync talking close-ups; concatenate clips; mux speech; write subtitles and the alignment map"
     after = ("video_clip_qa", "dialogue_audio")
     reads = ("video_clip_qa/*.mp4", "dialogue_audio/tts_timeline.wav", "dialogue_audio/*.wav")
@@ -39,53 +40,62 @@ class AssemblyLipsync(Stage):
         fps = float(timeline["fps"])
         lipsync_items = []
         skipped: dict[str, str] = {}  # talking close-ups left as they are, and why (kept in the alignment map)
+        on_screen: dict[str, str | None] = {line["line_id"]: None for line in timeline["lines"]}
+        drawn: set[str] = set()
         spec = backend_spec(plan, "lipsync", "lipsync")
         for index, shot in enumerate(plan["shots"]):
-            if not shot["is_talking_closeup"]:
-                continue
-            speaker = speaker_for_shot(plan, index)
+            timing = timeline["shots"][index]
             clip_result = ctx.result("video_clips", shot["id"])
-            track = (clip_result.get("mouth_tracks") or {}).get(speaker or "")
-            face_boxes = (clip_result.get("face_tracks") or {}).get(speaker or "")
-            # No face found for the speaker: the line is heard off-screen, never a failed lipsync.
-            if not speaker or not track or not any(track):
+            tracks = clip_result.get("mouth_tracks") or {}
+            if tracks:
+                mouth = speaking_track(timeline, timing, tracks, fps)
+                on_screen.update(mouth.on_screen)
+                if not mouth.lines:
+                    if shot["is_talking_closeup"]:
+                        skipped[shot["id"]] = "no line is spoken by a character whose face it shows"
+                    continue
+                if (clip_result.get("metadata") or {}).get("mouths") == "drawn":
+                    drawn.add(shot["id"])  # the animator already moved each speaker's mouth with their voice
+                    continue
+                speakers = sorted({line["character_id"] for line in mouth.lines})
+                lines = [self._line(ctx, line, timing) for line in mouth.lines]
+                track = mouth.track
+                faces = clip_result.get("face_tracks") or {}
+                face_boxes: list[Any] | None = (
+                    [faces.get(cid, [None] * len(track))[i] if cid else None for i, cid in enumerate(mouth.who)]
+                    if faces
+                    else None
+                )
+                keyframe = [
+                    _speaker_face(ctx, shot[key], speakers[0]) for key in ("start_base_image_id", "end_base_image_id")
+                ]
+            else:
+                # No mouth was drawn or found in the clip (a model that found no face): its lines are
+                # heard off-screen, never a failed lipsync.
+                if not shot["is_talking_closeup"]:
+                    continue
+                speaker = speaker_for_shot(plan, index)
                 skipped[shot["id"]] = (
                     "no character speaks in it"
                     if not speaker
                     else f"no face was found for {speaker} in it; the line is heard off-screen"
                 )
                 continue
-            timing = timeline["shots"][index]
-            faces = [_speaker_face(ctx, shot[key], speaker) for key in ("start_base_image_id", "end_base_image_id")]
-            start, end = timing["start_s"], timing["start_s"] + timing["duration_s"]
-            lines = [
-                {
-                    "line_id": line["line_id"],
-                    "path": str(ctx.output("dialogue_audio", line["line_id"], "wav")[0]),
-                    "start_s": line["start_time_actual_s"] - start,
-                    "sha256": ctx.output("dialogue_audio", line["line_id"], "wav")[1],
-                }
-                for line in timeline["lines"]
-                if line["character_id"] == speaker
-                and line["end_time_actual_s"] > start
-                and line["start_time_actual_s"] < end
-            ]
             clip, clip_sha = ctx.output("video_clip_qa", shot["id"], "clip")
             inputs = {
                 "clip_sha256": clip_sha,
-                "speaker": speaker,
+                "speakers": speakers,
                 "track": track,
                 "fps": fps,
                 "lines": [{k: v for k, v in line.items() if k != "path"} for line in lines],
             }
             if spec.name != "amplitude":  # the amplitude backend never reads the face boxes
-                inputs["keyframe_faces"] = faces
-                if face_boxes:
-                    inputs["face_boxes"] = face_boxes
+                inputs["keyframe_faces"] = keyframe
+                inputs["faces"] = face_boxes
             lipsync_items.append(
                 Item(
                     id=f"lipsync_{shot['id']}",
-                    label=f"lipsync {shot['id']} ({speaker})",
+                    label=f"lipsync {shot['id']} ({', '.join(speakers)})",
                     inputs=inputs,
                     outputs={"clip": Output(self.path(f"{shot['id']}.lipsync.mp4"), "video_clip_lipsync", "video")},
                     func=f"{__name__}:lipsync_shot",
@@ -95,8 +105,8 @@ class AssemblyLipsync(Stage):
                         "fps": fps,
                         "frames": timing["frames"],
                         "lines": lines,
-                        "keyframe_faces": faces,
-                        "face_boxes": face_boxes,
+                        "keyframe_faces": keyframe,
+                        "faces": face_boxes,
                     },
                     backend=spec,
                     estimate_s=timing["frames"] * 0.01,
@@ -110,7 +120,8 @@ class AssemblyLipsync(Stage):
                 path, sha = ctx.own(key, "clip")
             else:
                 path, sha = ctx.output("video_clip_qa", shot["id"], "clip")
-            clips.append({"shot_id": shot["id"], "path": str(path), "sha256": sha, "lipsynced": key in ctx.records})
+            lipsynced = key in ctx.records or shot["id"] in drawn
+            clips.append({"shot_id": shot["id"], "path": str(path), "sha256": sha, "lipsynced": lipsynced})
         wav, wav_sha = ctx.output("dialogue_audio", "timeline", "wav")
         names = {c["id"]: c["name"] for c in plan["characters"]}
         yield [
@@ -124,6 +135,7 @@ class AssemblyLipsync(Stage):
                     "names": names,
                     "title": plan["title"],
                     "lipsync_skipped": skipped,
+                    "on_screen": on_screen,
                 },
                 outputs={
                     "raw": Output(self.path("video_raw_concat.mp4"), "video_raw_concat", "video"),
@@ -140,10 +152,68 @@ class AssemblyLipsync(Stage):
                     "names": names,
                     "title": plan["title"],
                     "lipsync_skipped": skipped,
+                    "on_screen": on_screen,
                 },
                 estimate_s=0.5,
             )
         ]
+
+    def _line(self, ctx: StageContext, line: dict[str, Any], timing: dict[str, Any]) -> dict[str, Any]:
+        path, sha = ctx.output("dialogue_audio", line["line_id"], "wav")
+        return {
+            "line_id": line["line_id"],
+            "character_id": line["character_id"],
+            "path": str(path),
+            "start_s": line["start_time_actual_s"] - timing["start_s"],
+            "sha256": sha,
+        }
+
+
+#: A line is shown being spoken when its speaker's mouth is on screen for at least this share of it.
+ON_SCREEN_SHARE = 0.5
+#: Frames the mouth track runs on after a line, so the mouth closes smoothly.
+CLOSE_FRAMES = 3
+
+
+@dataclass
+class SpeakingTrack:
+    """For one shot: the mouth to animate in each frame (the speaker's, where it is on screen), whose
+    it is, the lines shown being spoken, and every line's `on_screen` character (or None)."""
+
+    track: list[Any]
+    who: list[str | None]
+    lines: list[dict[str, Any]]
+    on_screen: dict[str, str | None]
+
+
+def speaking_track(
+    timeline: dict[str, Any], timing: dict[str, Any], tracks: dict[str, list[Any]], fps: float
+) -> SpeakingTrack:
+    """Match each line of the shot to its speaker's mouth track: each line moves its own speaker's mouth."""
+    frames = int(timing["frames"])
+    start, end = timing["start_s"], timing["start_s"] + timing["duration_s"]
+    track: list[Any] = [None] * frames
+    who: list[str | None] = [None] * frames
+    lines, on_screen = [], {}
+    for line in timeline["lines"]:
+        if not (line["end_time_actual_s"] > start and line["start_time_actual_s"] < end):
+            continue
+        cid = line["character_id"]
+        a = max(0, round((line["start_time_actual_s"] - start) * fps))
+        b = min(frames, round((line["end_time_actual_s"] - start) * fps))
+        boxes = tracks.get(cid) or []
+        seen = sum(1 for i in range(a, b) if i < len(boxes) and boxes[i] is not None)
+        shown = b > a and seen >= ON_SCREEN_SHARE * (b - a)
+        # A line that runs over a cut belongs to the shot that shows most of it.
+        if line["line_id"] not in on_screen or shown:
+            on_screen[line["line_id"]] = cid if shown else None
+        if not shown:
+            continue
+        lines.append(line)
+        for i in range(a, min(frames, b + CLOSE_FRAMES)):
+            if i < len(boxes) and boxes[i] is not None and (i < b or track[i] is None):
+                track[i], who[i] = boxes[i], cid
+    return SpeakingTrack(track, who, lines, on_screen)
 
 
 def _speaker_face(ctx: StageContext, image_id: str, speaker: str) -> dict[str, Any] | None:
@@ -189,10 +259,10 @@ def lipsync_shot(
     frames: int,
     lines: list[dict[str, Any]],
     keyframe_faces: list[dict[str, Any] | None] | None = None,
-    face_boxes: list[Any] | None = None,
+    faces: list[Any] | None = None,
 ) -> dict[str, Any]:
-    """Lipsync one talking close-up. `face_boxes`: the face per frame where the video backend found
-    it itself; otherwise the face follows the mouth track in the keyframes' proportions."""
+    """Animate the mouths of one shot: the voices of its `lines` laid on one track, the mouth box of
+    whoever speaks in each frame (`track`), and the face boxes when the video backend knew them."""
     import numpy as np
 
     from sparkle_cli.backends.lipsync.amplitude import openness_curve
@@ -215,6 +285,8 @@ def lipsync_shot(
         levels = np.zeros(frames)
     else:
         levels = openness_curve(audio.frame_rms(voice, rate, fps, frames))
+        # Only a speaker on screen opens their mouth; elsewhere the painted mouth stays.
+        levels = np.where([box is not None for box in track], levels, 0.0)
     result = backend.animate(
         clip,
         out["clip"],
@@ -223,7 +295,7 @@ def lipsync_shot(
         fps=fps,
         voice=voice,
         sample_rate=rate,
-        face_track=face_boxes if face_boxes else face_track(track, keyframe_faces or []),
+        face_track=faces if faces is not None else face_track(track, keyframe_faces or []),
     )
     return {
         **result,
@@ -240,6 +312,7 @@ def assemble(
     names: dict[str, str],
     title: str,
     lipsync_skipped: dict[str, str] | None = None,
+    on_screen: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:
     from sparkle_cli.media.ffmpeg import input_args, run_ffmpeg
     from sparkle_cli.media.video import probe
@@ -330,6 +403,8 @@ def assemble(
                 "shot_id": ln["shot_id"],
                 "start_frame": round(ln["start_time_actual_s"] * fps),
                 "end_frame": round(ln["end_time_actual_s"] * fps),
+                # The character shown speaking the line (mouth moving), or None when it is heard off-screen.
+                "on_screen": (on_screen or {}).get(ln["line_id"]),
             }
             for ln in timeline["lines"]
         ],

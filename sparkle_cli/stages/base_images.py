@@ -13,7 +13,7 @@ from typing import Any
 
 from sparkle_cli import atomic
 from sparkle_cli.backends.base import CharacterLook, FaceInfo, ImageBackend, ImageRequest
-from sparkle_cli.planinfo import closeup_character, keyframe_setting
+from sparkle_cli.planinfo import cast_seed, closeup_character, keyframe_setting
 from sparkle_cli.qa_policy import policy_for
 from sparkle_cli.stages.base import Item, Output, Stage, StageContext, backend_spec
 
@@ -21,7 +21,7 @@ from sparkle_cli.stages.base import Item, Output, Stage, StageContext, backend_s
 class BaseImages(Stage):
     id = "base_images"
     number = 3
-    version = "1"
+    version = "2"
     description = "render the keyframes; image QA (blank, flat, identical neighbours) with seeded retries"
     after = ("plan_intake",)
     reads = ("base_images[].prompt", "base_images[].metadata.seed", "characters", "shots[].setting")
@@ -44,6 +44,7 @@ class BaseImages(Stage):
                 "setting": keyframe_setting(plan, i),
                 "characters": looks,
                 "closeup_character": closeup_character(plan, i),
+                "cast_seed": cast_seed(plan),
             }
             items.append(
                 Item(

@@ -14,10 +14,10 @@ from sparkle_cli.stages.base import Item, Output, Stage, StageContext, backend_s
 class VideoClips(Stage):
     id = "video_clips"
     number = 4
-    version = "1"
+    version = "2"
     description = "render each shot from keyframe N to N+1 with the camera move its motion_prompt asks for"
     after = ("dialogue_audio", "base_images")
-    reads = ("shots", "base_images/*.png", "dialogue_audio/dialogue_timeline_audio.json")
+    reads = ("shots", "base_images/*.png", "dialogue_audio/dialogue_timeline_audio.json", "dialogue_audio/*.wav")
     writes = ("<shot_id>.mp4",)
 
     def phases(self, ctx: StageContext) -> Iterator[list[Item]]:
@@ -46,8 +46,12 @@ def clip_request(ctx: StageContext, index: int, attempt: int = 1) -> tuple[dict[
     timing = ctx.result("dialogue_audio", "timeline")["shots"][index]
     start_path, start_sha = ctx.output("base_images", shot["start_base_image_id"], "image")
     end_path, end_sha = ctx.output("base_images", shot["end_base_image_id"], "image")
-    start_faces = ctx.result("base_images", shot["start_base_image_id"]).get("faces", [])
-    end_faces = ctx.result("base_images", shot["end_base_image_id"]).get("faces", [])
+    start_result = ctx.result("base_images", shot["start_base_image_id"])
+    end_result = ctx.result("base_images", shot["end_base_image_id"])
+    start_faces = start_result.get("faces", [])
+    end_faces = end_result.get("faces", [])
+    lines = ctx.result("dialogue_audio", "timeline")["lines"]
+    begin, length = float(timing["start_s"]), float(timing["duration_s"])
     request = {
         "shot_id": shot["id"],
         "start_image": str(start_path),
@@ -61,9 +65,30 @@ def clip_request(ctx: StageContext, index: int, attempt: int = 1) -> tuple[dict[
         "description": shot["visual_description"],
         "start_faces": start_faces,
         "end_faces": end_faces,
+        "start_scene": (start_result.get("metadata") or {}).get("scene"),
+        "end_scene": (end_result.get("metadata") or {}).get("scene"),
+        "lines": [
+            {
+                "line_id": ln["line_id"],
+                "character_id": ln["character_id"],
+                "start_s": round(float(ln["start_time_actual_s"]) - begin, 6),
+                "end_s": round(float(ln["end_time_actual_s"]) - begin, 6),
+            }
+            for ln in lines
+            if float(ln["end_time_actual_s"]) > begin and float(ln["start_time_actual_s"]) < begin + length
+        ],
+        "talking_closeup": bool(shot["is_talking_closeup"]),
+        "voices": [],
     }
+    if backend_spec(plan, "lipsync", "lipsync").name == "amplitude":
+        # The built-in lipsync is loudness driven: the animator opens each speaker's mouth as it draws.
+        for line in request["lines"]:
+            path, sha = ctx.output("dialogue_audio", line["line_id"], "wav")
+            voice = {"line_id": line["line_id"], "character_id": line["character_id"], "start_s": line["start_s"]}
+            request["voices"].append({**voice, "path": str(path), "sha256": sha})
     inputs = {
-        **{k: v for k, v in request.items() if k not in {"start_image", "end_image"}},
+        **{k: v for k, v in request.items() if k not in {"start_image", "end_image", "voices"}},
+        "voices": [{k: v for k, v in voice.items() if k != "path"} for voice in request["voices"]],
         "start_image_sha256": start_sha,
         "end_image_sha256": end_sha,
     }
@@ -78,7 +103,12 @@ def render_clip(backend: Any, out: dict[str, str], request: dict[str, Any]) -> d
     from sparkle_cli.media.video import probe
 
     req = ClipRequest(
-        **{**request, "start_faces": _faces(request["start_faces"]), "end_faces": _faces(request["end_faces"])}
+        **{
+            **request,
+            "start_faces": _faces(request["start_faces"]),
+            "end_faces": _faces(request["end_faces"]),
+            "voices": [{k: v for k, v in voice.items() if k != "sha256"} for voice in request.get("voices", [])],
+        }
     )
     result = backend.render(req, Path(out["clip"]))
     info = probe(out["clip"])

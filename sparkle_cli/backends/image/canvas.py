@@ -307,10 +307,21 @@ class Sketch:
     reducing the patch the colour is premultiplied by coverage and edges carry no fringe.
     """
 
-    def __init__(self, c: Canvas, x0: float, y0: float, x1: float, y1: float, ss: int = 3) -> None:
+    def __init__(
+        self,
+        c: Canvas,
+        x0: float,
+        y0: float,
+        x1: float,
+        y1: float,
+        ss: int = 3,
+        bounds: tuple[int, int, int, int] | None = None,
+    ) -> None:
         self.c, self.ss = c, ss
-        self.x0, self.y0 = max(0, int(math.floor(x0))), max(0, int(math.floor(y0)))
-        self.x1, self.y1 = min(c.w, int(math.ceil(x1))), min(c.h, int(math.ceil(y1)))
+        # A sprite may reach past the frame (`bounds`), so that a camera move can show more of it.
+        bx0, by0, bx1, by1 = bounds or (0, 0, c.w, c.h)
+        self.x0, self.y0 = max(bx0, int(math.floor(x0))), max(by0, int(math.floor(y0)))
+        self.x1, self.y1 = min(bx1, int(math.ceil(x1))), min(by1, int(math.ceil(y1)))
         size = (max(1, self.x1 - self.x0) * ss, max(1, self.y1 - self.y0) * ss)
         self.rgb = Image.new("RGB", size)
         self.mask = Image.new("L", size)
@@ -371,14 +382,19 @@ class Sketch:
         self.d.arc(box, start, end, fill=fill, width=w)
         self.m.arc(box, start, end, fill=255, width=w)
 
-    def paste(self, shade: Callable[[Vec, Vec, int, int], Vec] | None = None) -> Vec | None:
-        """Blend into the canvas; `shade(rgb, alpha, x0, y0)` may relight the premultiplied colour."""
-        if self.empty:
-            return None
+    def layer(self, shade: Callable[[Vec, Vec, int, int], Vec] | None = None) -> tuple[Vec, Vec]:
+        """The drawing as premultiplied colour and coverage (h, w, 1), relit by `shade(rgb, alpha, x0, y0)`."""
         rgb = np.asarray(self.rgb.reduce(self.ss), F32) / 255.0 if self.ss > 1 else np.asarray(self.rgb, F32) / 255.0
         alpha = (np.asarray(self.mask.reduce(self.ss) if self.ss > 1 else self.mask, F32) / 255.0)[..., None]
         if shade is not None:
             rgb = shade(rgb, alpha, self.x0, self.y0)
+        return rgb, alpha
+
+    def paste(self, shade: Callable[[Vec, Vec, int, int], Vec] | None = None) -> Vec | None:
+        """Blend into the canvas; `shade(rgb, alpha, x0, y0)` may relight the premultiplied colour."""
+        if self.empty:
+            return None
+        rgb, alpha = self.layer(shade)
         region = self.c.img[self.y0 : self.y1, self.x0 : self.x1]
         region *= 1 - alpha
         region += rgb
@@ -444,30 +460,30 @@ def soften(c: Canvas, sigma: float) -> None:
     c.img = upsample(blur(small, sigma / 3), c.w, c.h)
 
 
-def finish(c: Canvas) -> Vec:
-    """Any glow added since the last pass, a vignette and a soft highlight shoulder; returns uint8 pixels."""
-    img = c.img
-    if c.glow.any():
-        img += upsample(blur(c.glow, c.gh / 90.0 * 2).astype(F32), c.w, c.h)
-    vx = ((np.arange(c.w, dtype=F32) + 0.5) / c.w - 0.5) ** 2
-    vy = ((np.arange(c.h, dtype=F32) + 0.5) / c.h - 0.5) ** 2
-    img *= (1 - 0.5 * (vx[None, :] + vy[:, None]))[..., None]
+def vignette(w: int, h: int) -> Vec:
+    """The lens's darkening towards the corners, as a factor per pixel of a w x h frame."""
+    vx = ((np.arange(w, dtype=F32) + 0.5) / w - 0.5) ** 2
+    vy = ((np.arange(h, dtype=F32) + 0.5) / h - 0.5) ** 2
+    return 1 - 0.5 * (vx[None, :] + vy[:, None])
+
+
+def tone(img: Vec) -> Vec:
+    """A soft highlight shoulder, so bright light rolls off instead of clipping (in place)."""
     over = img > 0.8
     img[over] = 0.8 + 0.2 * np.tanh((img[over] - 0.8) / 0.2)
-    _ensure_structure(img)
-    return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+    return img
 
 
-def _ensure_structure(img: Vec) -> None:
-    """Keep a minimum contrast, so fog or darkness never gives a flat frame."""
+def structure(img: Vec) -> tuple[float, float]:
+    """(gain, offset) of the linear map that keeps a minimum contrast, so fog or darkness never gives a flat frame."""
     g = img[::2, ::2] @ np.array([0.3, 0.59, 0.11], F32)
-    std = float(g.std())
+    std, mean = float(g.std()), float(g.mean())
     target = 16 / 255
-    if std < target:
-        if std < 1e-4:
-            img += np.linspace(-0.1, 0.1, img.shape[0], dtype=F32)[:, None, None]
-            std = float((img[::2, ::2] @ np.array([0.3, 0.59, 0.11], F32)).std())
-        mean = float(g.mean())
-        img -= mean
-        img *= target / max(std, 1e-4)
-        img += float(np.clip(mean, 0.2, 0.8))
+    if std >= target:
+        return 1.0, 0.0
+    gain = target / max(std, target / 8)
+    return gain, float(np.clip(mean, 0.2, 0.8)) - mean * gain
+
+
+def to_uint8(img: Vec) -> np.ndarray:
+    return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)

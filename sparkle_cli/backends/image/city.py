@@ -164,8 +164,12 @@ def neon_signs(c: Canvas, blocks: list[tuple[float, float, float]], base_y: floa
 
 
 def paint_city(c: Canvas) -> None:
-    """Three rows of buildings with lit windows, neon signs, and a river in wide views."""
+    """Three rows of buildings with lit windows, neon signs, and a river in wide views; people in the city
+    stand in one of its streets."""
     sc = c.sc
+    if c.has_figures and sc.camera != "wide":
+        paint_street(c)
+        return
     wide = sc.camera == "wide"
     c.horizon = c.h * (0.72 if wide else 0.78)
     paint_sky(c)
@@ -292,7 +296,7 @@ def _string_lights(c: Canvas, ledge: float) -> None:
 def paint_street(c: Canvas) -> None:
     """A row of shop fronts with awnings and lit windows, street lamps and a road; darker in an alley."""
     sc = c.sc
-    alley = sc.variant in ("alley", "alleyway")
+    alley = sc.place == "alley"
     c.horizon = c.h * 0.7
     paint_sky(c)
     skyline(c, "street-far", c.h * 0.6, 0.3, 0.07, (90, 100, 130), 0.65, lit_window_share(c) * 0.6, windows=False)
@@ -321,6 +325,39 @@ def paint_street(c: Canvas) -> None:
         _street_lamp(c, c.w * (0.2 + 0.6 * k), street_y + 0.02 * c.h)
     if "rain" in sc.weather or sc.has("wet", "puddle"):
         _wet(c, street_y + 0.04 * c.h)
+    if sc.place == "market":
+        _stalls(c, street_y)
+
+
+def _stalls(c: Canvas, street_y: float) -> None:
+    """Market stalls along the street: striped awnings over counters piled with fruit and goods."""
+    rng = c.rng("stalls")
+    colours = [(220, 60, 60), (240, 180, 40), (60, 140, 200), (80, 170, 90), (230, 120, 40)]
+    x = c.w * float(rng.uniform(-0.05, 0.02))
+    while x < c.w:
+        bw = c.w * float(rng.uniform(0.2, 0.26))
+        top, counter = street_y - 0.2 * c.h, street_y + 0.02 * c.h
+        awning = colours[int(rng.integers(len(colours)))]
+        sk = Sketch(c, x, top - 0.06 * c.h, x + bw, counter + 0.08 * c.h, ss=2)
+        for d in (0.04, 0.96):
+            sk.rect(x + bw * d - 0.004 * c.h, top, x + bw * d + 0.004 * c.h, counter + 0.07 * c.h, (90, 64, 44))
+        for k in range(6):
+            col = awning if k % 2 == 0 else (246, 240, 230)
+            sk.poly(
+                [
+                    (x + bw * k / 6, top - 0.05 * c.h),
+                    (x + bw * (k + 1) / 6, top - 0.05 * c.h),
+                    (x + bw * (k + 1) / 6, top + 0.02 * c.h),
+                    (x + bw * k / 6, top + 0.02 * c.h),
+                ],
+                col,
+            )
+        sk.rect(x, counter, x + bw, counter + 0.07 * c.h, (150, 108, 70))
+        for k in range(8):
+            fruit = colours[int(rng.integers(len(colours)))]
+            sk.ellipse(x + bw * (0.1 + 0.1 * k), counter - 0.01 * c.h, 0.014 * c.h, 0.013 * c.h, fruit)
+        sk.paste(ambient_shade(c, x + bw / 2, rim=0.3))
+        x += bw * float(rng.uniform(1.05, 1.3))
 
 
 def _facade(c: Canvas, rng: np.random.Generator, x: float, top: float, bw: float, street_y: float, col: Vec) -> None:

@@ -179,6 +179,37 @@ def _sample_skin(frame: np.ndarray, face_box: Box) -> np.ndarray:
     return np.median(patch, axis=0).astype(np.float32) if len(patch) else np.array([220, 180, 150], np.float32)
 
 
+Eye = tuple[float, float, float, float]  # centre x, centre y, radius x, radius y of the eye white
+
+
+def eye_marks(face_box: Box, turn: float = 0.0) -> list[Eye]:
+    """Where the eyes sit on a head oval: the shape a blink's lids must cover."""
+    x, y, w, h = face_box
+    cx = x + w / 2 + w * 0.09 * turn
+    eye_rx, eye_ry = max(0.9, w * 0.075), max(1.1, h * 0.085)
+    big = h >= 90
+    out = []
+    for side in (-1, 1):
+        ex = cx + side * w * 0.2 * (1.0 - 0.25 * turn * side)
+        out.append((ex, y + h * 0.55, eye_rx * (1.25 if big else 1.0), eye_ry * (0.95 if big else 1.0)))
+    return out
+
+
+def draw_lids(frame: np.ndarray, eyes: list[Eye], closure: float, skin: RGB, lash: RGB, scale: float = 1.0) -> None:
+    """Close the eyes by `closure` (0 open, 1 shut): skin-coloured lids coming down, a lash line at their edge."""
+    if closure <= 0.02:
+        return
+    c = float(min(1.0, closure))
+    for ex, ey, rx, ry in eyes:
+        rx, ry = rx * scale * 1.12, ry * scale * 1.12
+        # The lid is the upper part of a slightly larger eye shape, lowered as the eye closes.
+        top = ey - ry
+        edge = top + 2 * ry * c * 0.92
+        mid = (top + edge) / 2
+        soft_ellipse(frame, ex, mid, rx, max(0.6, (edge - top) / 2 + 0.3), skin)
+        soft_ellipse(frame, ex, edge, rx * 0.95, max(0.5, ry * 0.14), lash, 0.85 * c)
+
+
 def draw_face(
     frame: np.ndarray, face_box: Box, look: FaceLook = FaceLook(), *, turn: float = 0.0, light: float | None = None
 ) -> Box:
@@ -193,13 +224,11 @@ def draw_face(
     shift = w * 0.09 * turn
     cx = x + w / 2 + shift
     eye_y = y + h * 0.55
-    gap = w * 0.2
     eye_rx, eye_ry = max(0.9, w * 0.075), max(1.1, h * 0.085)
     eye = np.asarray(look.eye, np.float32) * light
     brow = np.asarray(look.brow, np.float32) * light
 
-    for side in (-1, 1):
-        ex = cx + side * gap * (1.0 - 0.25 * turn * side)
+    for side, (ex, _, _, _) in zip((-1, 1), eye_marks(face_box, turn), strict=True):
         bx = cx + side * w * 0.25
         soft_ellipse(
             frame,
@@ -234,3 +263,35 @@ def draw_face(
     mouth = mouth_box_for(face_box, turn)
     draw_mouth(frame, mouth, 0.0)
     return mouth
+
+
+def ring(
+    frame: np.ndarray, cx: float, cy: float, rx: float, ry: float, width: float, color: RGB, alpha: float = 1.0
+) -> None:
+    """An anti-aliased elliptical outline (glasses, a monocle)."""
+    reach = max(rx, ry) + width + 2
+    x0, x1 = max(0, int(cx - reach)), min(frame.shape[1], int(cx + reach) + 2)
+    y0, y1 = max(0, int(cy - reach)), min(frame.shape[0], int(cy + reach) + 2)
+    if x1 <= x0 or y1 <= y0:
+        return
+    xs = np.arange(x0, x1, dtype=np.float32) + 0.5 - cx
+    ys = (np.arange(y0, y1, dtype=np.float32) + 0.5 - cy)[:, None]
+    d = np.sqrt((xs / rx) ** 2 + (ys / ry) ** 2)
+    dist = np.abs(d - 1.0) * min(rx, ry)
+    cover = np.clip(width / 2 - dist + 0.5, 0.0, 1.0)[..., None] * alpha
+    region = frame[y0:y1, x0:x1].astype(np.float32)
+    region += (np.asarray(color, np.float32) - region) * cover
+    frame[y0:y1, x0:x1] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
+
+
+def draw_glasses(frame: np.ndarray, face_box: Box, turn: float = 0.0, color: RGB = (40, 34, 34)) -> None:
+    """Round glasses over the eyes, with a bridge between them."""
+    eyes = eye_marks(face_box, turn)
+    w = face_box[2]
+    width = max(1.0, w * 0.025)
+    for ex, ey, rx, ry in eyes:
+        ring(frame, ex, ey, max(rx * 1.5, w * 0.11), max(ry * 1.4, w * 0.1), width, color)
+    (ax, ay, arx, _), (bx, by, brx, _) = eyes
+    left, right = ax + max(arx * 1.5, w * 0.11), bx - max(brx * 1.5, w * 0.11)
+    if right > left:
+        soft_ellipse(frame, (left + right) / 2, (ay + by) / 2 - 1, (right - left) / 2 + 1, width / 2 + 0.3, color)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sparkle_cli.backends.base import Box
-from sparkle_cli.backends.image.canvas import F32, Canvas, Sketch, ambient_shade, darken, is_dark
+from sparkle_cli.backends.image.canvas import F32, Canvas, Sketch, Vec, ambient_shade, darken, is_dark
+from sparkle_cli.backends.image.costumes import behind, ears, face_parts, hat, head_shape, held, torso
 from sparkle_cli.backends.image.looks import Look
 from sparkle_cli.backends.image.scene import RGB, stable_int
 
@@ -56,141 +57,86 @@ class Body:
 def _figure_shapes(sk: Sketch, lk: Look, body: Body, back: bool) -> Box:
     """Draw a stylised figure, back to front; returns its head box."""
     hx, hy, hw, hh = body.head
+    behind(sk, lk, body, back)
     _hair_back(sk, lk, hx, hy, hw, hh, body.shoulders + 0.12 * body.F)
     _tail(sk, lk, body)
     _legs(sk, lk, body)
     _arms(sk, lk, body)
-    _torso(sk, lk, body, back)
+    torso(sk, lk, body, back)
     F, x, sh_y = body.F, body.x, body.shoulders
-    sk.rect(x - 0.03 * F, hy + hh * 0.35, x + 0.03 * F, sh_y + 0.02 * F, darken(lk.skin, 0.85))
-    if "scarf" in lk.extras:
-        sw = body.half_widths[0]
-        sk.rect(x - sw * 0.55, sh_y - 0.015 * F, x + sw * 0.55, sh_y + 0.035 * F, lk.accent, radius=0.02 * F)
-    _ears(sk, lk, hx, hy, hw, hh)
+    if lk.outfit != "sheet":
+        sk.rect(x - 0.03 * F, hy + hh * 0.35, x + 0.03 * F, sh_y + 0.02 * F, darken(lk.skin, 0.85))
+    if not back:
+        held(sk, lk, body)
+    ears(sk, lk, hx, hy, hw, hh)
     hair_from_behind = back and lk.kind == "person"
-    sk.ellipse(hx, hy, hw / 2, hh / 2, lk.hair if hair_from_behind else lk.skin)
+    head_shape(sk, lk, hx, hy, hw, hh, lk.hair if hair_from_behind else lk.skin)
+    if not back:
+        face_parts(sk, lk, hx, hy, hw, hh, body.turn)
     _hair(sk, lk, hx, hy, hw, hh, back)
-    _headwear(sk, lk, body)
+    hat(sk, lk, body)
     return (int(round(hx - hw / 2)), int(round(hy - hh / 2)), int(round(hw)), int(round(hh)))
 
 
+TAILS = ("fox", "cat", "kitten", "dog", "puppy", "wolf", "lion", "tiger", "monkey", "mouse", "dragon", "dinosaur")
+
+
 def _tail(sk: Sketch, lk: Look, body: Body) -> None:
-    if lk.kind not in ("fox", "cat", "dog", "wolf"):
+    if lk.kind not in TAILS:
         return
     F, x, hip_y, ww = body.F, body.x, body.hips, body.half_widths[1]
-    colour = lk.skin if lk.kind != "fox" else (230, 120, 50)
+    colour = lk.skin
+    if lk.kind in ("dragon", "dinosaur"):
+        pts = [(x + ww * 0.5, hip_y), (x + ww * 2.2, hip_y + 0.25 * F), (x + ww * 3.6, hip_y + 0.35 * F)]
+        sk.stroke(pts, colour, 0.09 * F)
+        sk.poly(
+            [(x + ww * 3.4, hip_y + 0.3 * F), (x + ww * 4.2, hip_y + 0.36 * F), (x + ww * 3.5, hip_y + 0.42 * F)],
+            darken(colour, 0.7),
+        )
+        return
     pts = [(x + ww * 0.8, hip_y + 0.05 * F), (x + ww * 2.0, hip_y - 0.05 * F), (x + ww * 2.4, hip_y - 0.2 * F)]
     sk.stroke(pts, colour, 0.08 * F if lk.kind == "fox" else 0.035 * F)
     if lk.kind == "fox":
         sk.ellipse(x + ww * 2.4, hip_y - 0.22 * F, 0.045 * F, 0.05 * F, (244, 240, 232))
+    if lk.kind == "lion":
+        sk.ellipse(x + ww * 2.4, hip_y - 0.22 * F, 0.03 * F, 0.04 * F, (150, 90, 40))
 
 
 def _legs(sk: Sketch, lk: Look, body: Body) -> None:
     F, x, y, hip_y = body.F, body.x, body.y, body.hips
     leg_w = 0.085 * F * body.build
+    bare = lk.outfit in ("fur", "scales", "metal")
+    shoe = (40, 34, 34) if not bare else darken(lk.skin, 0.8)
+    if lk.outfit == "sheet":
+        return
+    if lk.outfit == "spacesuit":
+        leg_w *= 1.3
+        shoe = (200, 204, 212)
     for s in (-1, 1):
+        if lk.outfit == "robe":
+            continue
         if lk.outfit == "dress":
             # Thin legs under a skirt: bare for animals, in tights for people.
-            colour = darken(lk.skin, 0.9) if lk.kind not in ("person", "robot") else darken(lk.bottom, 0.8)
+            colour = darken(lk.skin, 0.9) if lk.kind != "person" else darken(lk.bottom, 0.8)
             sk.rect(x + s * 0.045 * F - leg_w * 0.35, hip_y, x + s * 0.045 * F + leg_w * 0.35, y - 0.03 * F, colour)
         else:
             lx = x + s * 0.048 * F
-            sk.rect(lx - leg_w / 2, hip_y - 0.02 * F, lx + leg_w / 2, y - 0.03 * F, lk.bottom, radius=leg_w * 0.3)
+            colour = lk.skin if bare else lk.bottom
+            sk.rect(lx - leg_w / 2, hip_y - 0.02 * F, lx + leg_w / 2, y - 0.03 * F, colour, radius=leg_w * 0.3)
     for s in (-1, 1):
-        sk.ellipse(x + s * 0.055 * F, y - 0.025 * F, 0.058 * F, 0.028 * F, (40, 34, 34))
+        sk.ellipse(x + s * 0.055 * F, y - 0.025 * F, 0.058 * F, 0.028 * F, shoe)
 
 
 def _arms(sk: Sketch, lk: Look, body: Body) -> None:
     F, x, sh_y, hip_y = body.F, body.x, body.shoulders, body.hips
     sw = body.half_widths[0]
-    arm_w = 0.068 * F * body.build
+    arm_w = 0.068 * F * body.build * (1.35 if lk.outfit in ("spacesuit", "robe") else 1.0)
+    sleeve = lk.skin if lk.outfit in ("fur", "scales", "metal", "sheet") else darken(lk.top, 0.88)
+    hand_colour = lk.skin if lk.outfit != "spacesuit" else (220, 222, 228)
     for s in (-1, 1):
         hand = (x + s * (sw + 0.01 * F), hip_y + 0.02 * F)
-        sk.stroke([(x + s * (sw - arm_w * 0.45), sh_y + 0.04 * F), hand], darken(lk.top, 0.88), arm_w)
-        sk.ellipse(hand[0], hand[1] + 0.03 * F, 0.032 * F, 0.036 * F, lk.skin)
-
-
-def _torso(sk: Sketch, lk: Look, body: Body, back: bool) -> None:
-    F, x, sh_y, hip_y = body.F, body.x, body.shoulders, body.hips
-    sw, ww = body.half_widths
-    length = 0.3 * F if lk.outfit in ("coat", "dress") else 0.0
-    hem = ww * (1.5 if lk.outfit == "dress" else 1.0)
-    outline = [(x - sw, sh_y + 0.035 * F), (x - sw * 0.8, sh_y), (x + sw * 0.8, sh_y), (x + sw, sh_y + 0.035 * F)]
-    sk.poly([*outline, (x + hem, hip_y + length), (x - hem, hip_y + length)], lk.top)
-    if back:
-        return
-    if lk.outfit in ("jacket", "coat"):
-        inner = [
-            (x - sw * 0.25, sh_y),
-            (x + sw * 0.25, sh_y),
-            (x + sw * 0.12, hip_y + length * 0.5),
-            (x - sw * 0.12, hip_y + length * 0.5),
-        ]
-        sk.poly(inner, lk.accent)
-        for s in (-1, 1):
-            sk.stroke([(x + s * sw * 0.25, sh_y), (x + s * sw * 0.1, sh_y + 0.12 * F)], darken(lk.top, 0.75), 0.018 * F)
-    elif lk.outfit == "hoodie":
-        sk.rect(x - ww * 0.6, hip_y - 0.12 * F, x + ww * 0.6, hip_y - 0.04 * F, darken(lk.top, 0.85), radius=0.02 * F)
-        for s in (-1, 1):
-            sk.stroke(
-                [(x + s * 0.025 * F, sh_y + 0.01 * F), (x + s * 0.03 * F, sh_y + 0.09 * F)], (236, 232, 224), 0.008 * F
-            )
-    if "camera" in lk.extras:
-        strap = [(x - sw * 0.7, sh_y + 0.01 * F), (x + 0.02 * F, sh_y + 0.14 * F), (x + sw * 0.7, sh_y + 0.01 * F)]
-        sk.stroke(strap, (30, 28, 28), 0.012 * F)
-        sk.rect(x - 0.05 * F, sh_y + 0.12 * F, x + 0.06 * F, sh_y + 0.19 * F, (36, 36, 40), radius=0.01 * F)
-        sk.ellipse(x + 0.005 * F, sh_y + 0.155 * F, 0.025 * F, 0.025 * F, (90, 110, 130))
-
-
-def _headwear(sk: Sketch, lk: Look, body: Body) -> None:
-    hx, hy, hw, hh = body.head
-    F = body.F
-    if "headphones" in lk.extras:
-        sk.arc(hx, hy - hh * 0.02, hw * 0.58, hh * 0.6, 180, 360, (40, 40, 46), 0.03 * F)
-        for s in (-1, 1):
-            ex = hx + s * hw * 0.56
-            sk.rect(ex - 0.025 * F, hy - 0.03 * F, ex + 0.025 * F, hy + 0.05 * F, (46, 46, 54), radius=0.015 * F)
-            sk.rect(ex - 0.012 * F, hy - 0.02 * F, ex + 0.012 * F, hy + 0.04 * F, lk.accent, radius=0.01 * F)
-    if "hat" in lk.extras:
-        brim = darken(lk.accent, 0.8)
-        sk.ellipse(hx, hy - hh * 0.3, hw * 0.75, hh * 0.09, brim)
-        sk.rect(hx - hw * 0.4, hy - hh * 0.72, hx + hw * 0.4, hy - hh * 0.3, brim, radius=hw * 0.1)
-
-
-def _ears(sk: Sketch, lk: Look, hx: float, hy: float, hw: float, hh: float) -> None:
-    if lk.kind == "person":
-        for s in (-1, 1):
-            sk.ellipse(hx + s * hw * 0.49, hy + hh * 0.06, hw * 0.09, hh * 0.11, darken(lk.skin, 0.92))
-    elif lk.kind == "owl":
-        for s in (-1, 1):
-            sk.poly(
-                [
-                    (hx + s * hw * 0.2, hy - hh * 0.4),
-                    (hx + s * hw * 0.46, hy - hh * 0.28),
-                    (hx + s * hw * 0.62, hy - hh * 0.62),
-                ],
-                darken(lk.skin, 0.8),
-            )
-    elif lk.kind in ("fox", "cat", "wolf", "dog"):
-        tall = 0.5
-        for s in (-1, 1):
-            sk.poly(
-                [
-                    (hx + s * hw * 0.12, hy - hh * 0.42),
-                    (hx + s * hw * 0.5, hy - hh * 0.15),
-                    (hx + s * hw * 0.42, hy - hh * (0.45 + tall)),
-                ],
-                darken(lk.skin, 0.9),
-            )
-    elif lk.kind in ("rabbit", "bunny"):
-        for s in (-1, 1):
-            sk.ellipse(hx + s * hw * 0.22, hy - hh * 0.8, hw * 0.12, hh * 0.4, lk.skin)
-    elif lk.kind in ("bear", "mouse"):
-        for s in (-1, 1):
-            sk.ellipse(hx + s * hw * 0.38, hy - hh * 0.38, hw * 0.17, hh * 0.17, darken(lk.skin, 0.9))
-    elif lk.kind in ("robot", "android"):
-        sk.stroke([(hx, hy - hh * 0.5), (hx, hy - hh * 0.8)], (120, 124, 130), hw * 0.04)
-        sk.ellipse(hx, hy - hh * 0.82, hw * 0.07, hw * 0.07, (255, 90, 90))
+        sk.stroke([(x + s * (sw - arm_w * 0.45), sh_y + 0.04 * F), hand], sleeve, arm_w)
+        sk.ellipse(hand[0], hand[1] + 0.03 * F, 0.032 * F, 0.036 * F, hand_colour)
 
 
 def _curve(pts: list[tuple[float, float]], steps: int = 6) -> list[tuple[float, float]]:
@@ -284,12 +230,16 @@ def _hair(sk: Sketch, lk: Look, hx: float, hy: float, hw: float, hh: float, back
 
 @dataclass
 class Drawn:
-    """A figure as drawn, with the boxes the result and its metadata report."""
+    """A figure as drawn on its own patch, with the boxes the result and its metadata report."""
 
     placed: Placed
-    box: Box  # the figure's pixels
+    box: Box  # the figure's pixels (in the frame)
     head: Box  # the head oval, where a face goes
     swatch: Box | None  # a patch of clothing in the top's colour, for checking a look across images
+    rgb: Vec  # the patch: premultiplied colour (h, w, 3) ...
+    alpha: Vec  # ... and coverage (h, w, 1), shadow on the ground included
+    x0: int  # where the patch's top-left pixel is in the frame (may be outside it)
+    y0: int
     hidden: bool = False  # a nearer figure covers the face
 
 
@@ -299,20 +249,31 @@ def _clip(box: tuple[float, float, float, float], w: int, h: int) -> Box | None:
     return (x0, y0, x1 - x0, y1 - y0) if x1 > x0 and y1 > y0 else None
 
 
-def draw_figures(c: Canvas, placed: list[Placed]) -> list[Drawn]:
-    """Draw figures far to near (a figure seen from behind is nearest of all)."""
+def _shadow(c: Canvas, p: Placed, x0: int, y0: int, shape: tuple[int, int]) -> Vec:
+    """The soft shadow a standing figure casts on the ground, as coverage on its patch."""
+    F = p.height
+    rx, ry, soft = 0.2 * F, 0.03 * F, max(1.0, 0.03 * F)
+    xs = (np.arange(x0, x0 + shape[1], dtype=F32) + 0.5 - p.x) / rx
+    ys = (np.arange(y0, y0 + shape[0], dtype=F32)[:, None] + 0.5 - (p.y - 0.01 * F)) / ry
+    d = np.sqrt(xs * xs + ys * ys)
+    return (np.clip((1 - d) * min(rx, ry) / soft + 0.5, 0, 1) * 0.35)[..., None]
+
+
+def draw_figures(c: Canvas, placed: list[Placed], bounds: tuple[int, int, int, int] | None = None) -> list[Drawn]:
+    """Draw each figure on its own patch, far to near (a figure seen from behind is nearest of all).
+
+    `bounds` lets a patch reach past the frame, so that a camera move can show more of the figure.
+    """
     out: list[Drawn] = []
-    for p in sorted(placed, key=lambda q: (q.back, q.height)):
+    for p in sorted(placed, key=lambda q: (q.back, q.look.kind != "dragon", q.height)):
         F = p.height
-        c.spot(p.x, p.y - 0.01 * F, 0.2 * F, 0.03 * F, np.zeros(3, F32), 0.35, soft=max(1.0, 0.03 * F))
-        sk = Sketch(c, p.x - 0.33 * F, p.y - 1.16 * F, p.x + 0.33 * F, p.y + 0.01 * F, ss=3 if F < c.h * 1.2 else 2)
+        ss = 3 if F < c.h * 1.2 else 2
+        sk = Sketch(c, p.x - 0.33 * F, p.y - 1.16 * F, p.x + 0.33 * F, p.y + 0.05 * F, ss=ss, bounds=bounds)
         if sk.empty:
             continue
         body = Body(p.x, p.y, F, p.look.build, p.turn)
         head = _figure_shapes(sk, p.look, body, p.back)
-        alpha = sk.paste(ambient_shade(c, p.x, rim=0.75 if is_dark(c) else 0.45, size=0.35 * F, people=True))
-        if alpha is None:
-            continue
+        rgb, alpha = sk.layer(ambient_shade(c, p.x, rim=0.75 if is_dark(c) else 0.45, size=0.35 * F, people=True))
         a = alpha[..., 0]
         ys, xs = np.nonzero(a > 0.5)
         if len(xs) == 0:
@@ -322,11 +283,17 @@ def draw_figures(c: Canvas, placed: list[Placed]) -> list[Drawn]:
             patch = a[max(0, hy - sk.y0) : max(0, hy + hh - sk.y0), max(0, hx - sk.x0) : max(0, hx + hw - sk.x0)]
             if patch.size and float(patch.sum()) > 0.02 * hw * hh:
                 earlier.hidden = True
-        box = (sk.x0 + int(xs.min()), sk.y0 + int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+        x0, y0 = sk.x0 + int(xs.min()), sk.y0 + int(ys.min())
+        x1, y1 = sk.x0 + int(xs.max()) + 1, sk.y0 + int(ys.max()) + 1
+        box = _clip((x0, y0, x1 - x0, y1 - y0), c.w, c.h) or (0, 0, 0, 0)
         # Right of the camera strap and above a hoodie's pocket: plain cloth in the top's colour.
         b, sh_y = p.look.build, body.shoulders
         swatch = _clip((p.x + 0.06 * F * b, sh_y + 0.18 * F, 0.04 * F * b, 0.06 * F), c.w, c.h)
-        out.append(Drawn(p, box, head, swatch))
+        if not p.back and F < c.h * 1.2:
+            # The shadow lies under the figure: figure over shadow, in premultiplied form.
+            shade = _shadow(c, p, sk.x0, sk.y0, a.shape)
+            alpha = alpha + shade * (1 - alpha)
+        out.append(Drawn(p, box, head, swatch, rgb, alpha, sk.x0, sk.y0))
     return out
 
 
@@ -345,6 +312,20 @@ def place_figures(c: Canvas, looks: list[Look], behind: str | None) -> list[Plac
             placed.append(
                 Placed(lk, w * (0.5 - side * (0.14 + 0.16 * k)), h * 0.98, fs * 0.74 * lk.height, turn=side * 0.45)
             )
+        return placed
+    if cam == "two" and n >= 2:
+        # A two-shot: waist up, turned towards each other, heads high in the frame; winged creatures
+        # stand further apart and behind, so that no wing hides a face.
+        placed = []
+        winged = any(lk.kind == "dragon" for lk in looks[:3])
+        step = (0.5 if winged else 0.4) / (n - 1) if n <= 2 else 0.54 / (n - 1)
+        for k, lk in enumerate(looks[:3]):
+            offset = k - (min(n, 3) - 1) / 2
+            x = w * (0.5 + offset * step * (1 if n <= 2 else 1))
+            F = fs * 1.45 * lk.height * (1 - 0.15 * min(headroom(lk), 1.0))
+            # Tall figures (a dragon) and tall hats stand further down, so their heads stay in the frame.
+            feet = max(h * 1.62, h * 0.04 + headroom(lk) * 0.21 * F + F)
+            placed.append(Placed(lk, x, feet, F, turn=float(-0.45 * np.sign(offset))))
         return placed
     if cam == "wide":
         size, feet, spread = 0.17, 0.92, 0.09
@@ -408,8 +389,8 @@ def _arm_in(sk: Sketch, lk: Look, start: tuple[float, float], wrist: tuple[float
     )
 
 
-def draw_hands(c: Canvas, looks: list[Look]) -> None:
-    """Two hands holding each other, sleeves coming in from each side of the frame."""
+def draw_hands(c: Canvas, looks: list[Look]) -> tuple[Vec, Vec]:
+    """Two hands holding each other, sleeves coming in from each side of the frame, as (colour, coverage)."""
     s = c.fs * 0.8
     cx, cy = c.w * 0.5, c.h * 0.5
     sk = Sketch(c, 0, 0, c.w, c.h, ss=2 if c.h > 400 else 3)
@@ -435,12 +416,28 @@ def draw_hands(c: Canvas, looks: list[Look]) -> None:
         right.skin,
         0.05 * s,
     )
-    sk.paste(ambient_shade(c, cx, rim=1.1 if is_dark(c) else 0.6, size=0.3 * s, people=True))
+    return sk.layer(ambient_shade(c, cx, rim=1.1 if is_dark(c) else 0.6, size=0.3 * s, people=True))
+
+
+#: How far above the head a hat or ears reach, in head heights, so that framing leaves room for them.
+HEADROOM: dict[str, float] = {
+    "toque": 0.7, "wizard_hat": 1.0, "witch_hat": 0.95, "crown": 0.4, "circlet": 0.15, "space_helmet": 0.2,
+    "helm": 0.4, "fedora": 0.3, "tricorn": 0.3, "cowboy_hat": 0.25, "straw_hat": 0.15, "safari_hat": 0.2,
+    "peaked_cap": 0.15, "fire_helmet": 0.2, "army_helmet": 0.1, "baker_cap": 0.1,
+    "long": 0.8, "pointed": 0.5, "horns": 0.4, "antenna": 0.35, "antennae": 0.5, "tufts": 0.15,
+}  # fmt: skip
+
+
+def headroom(lk: Look) -> float:
+    ears = lk.species.ears if lk.species else ""
+    return max(HEADROOM.get(lk.hat or "", 0.0), HEADROOM.get(ears, 0.0))
 
 
 def portrait(c: Canvas, lk: Look, turn: float) -> Placed:
-    """Head and shoulders filling the frame, a little off centre on the side the face turns from."""
-    F = c.fs * 2.3
+    """Head and shoulders filling the frame, a little off centre on the side the face turns from;
+    a tall hat or long ears get room above the head (the figure is framed a little smaller)."""
+    room = headroom(lk)
+    F = c.fs * 2.3 * (1 - 0.25 * min(room, 1.0))
     x = c.w * (0.5 - 0.08 * np.sign(turn)) if turn else c.w * 0.5
-    head_top = c.h * 0.13
+    head_top = max(c.h * 0.13, c.h * 0.03 + room * 0.21 * F)
     return Placed(lk, x, head_top + F, F, turn=turn)

@@ -221,13 +221,16 @@ def paint_field(c: Canvas) -> None:
     c.horizon = c.h * (0.6 if sc.camera != "wide" else 0.64)
     paint_sky(c)
     hills(c, "field-far", 0.6, 0.12, 1.3, (96, 116, 150), 0.75, sharp=True, snow=0.25 if snow else 0.0)
-    green = (236, 240, 246) if snow else (112, 156, 82) if sc.variant != "farm" else (150, 160, 80)
+    green = (236, 240, 246) if snow else (112, 156, 82) if sc.place != "farm" else (150, 160, 80)
     hills(c, "field-mid", 0.68, 0.07, 0.9, green, 0.35, fade=0.3)
     rng = c.rng("field-tree")
     tx = float(rng.uniform(0.15, 0.35) if c.pal.key_side > 0 else rng.uniform(0.65, 0.85)) * c.w
     near = hills(c, "field-near", 0.8, 0.08, 0.6, (226, 232, 240) if snow else (92, 140, 64), 0.0, fade=0.4)
-    if sc.variant in ("farm", "countryside"):
+    if sc.place == "farm":
         _barn(c, float(c.w) - tx, float(near[int(np.clip(c.w - tx, 0, c.w - 1))]))
+        _fence(c, near)
+    if sc.place == "park":
+        _park(c, near)
     _round_tree(
         c,
         tx,
@@ -235,8 +238,10 @@ def paint_field(c: Canvas) -> None:
         0.3 * c.h,
         (60, 100, 50) if not snow else (120, 130, 130),
     )
-    if sc.variant in ("garden", "meadow", "park") and not snow:
+    if sc.place in ("garden", "meadow", "park") and not snow:
         _flowers(c, near)
+    if sc.place == "garden":
+        _hedges(c, near)
 
 
 def _round_tree(c: Canvas, x: float, base: float, size: float, leaf: RGB) -> None:
@@ -276,6 +281,71 @@ def _barn(c: Canvas, x: float, base: float) -> None:
     )
     sk.rect(x - s * 0.25, base - s * 0.55, x + s * 0.25, base, (90, 30, 26))
     sk.paste(ambient_shade(c, x, rim=0.4))
+
+
+def _fence(c: Canvas, near: Vec) -> None:
+    """A wooden rail fence across the near field, and furrows of crops beyond it."""
+    wood = c.lit((140, 104, 70))
+    y0 = float(near.min())
+    for k in range(6):
+        y = y0 - c.h * 0.02 * k
+        c.rect(0, y - 0.003 * c.h, c.w, y, c.lit((120, 130, 60), 0.3), 0.5)
+    base = c.h * 0.93
+    c.rect(0, base - 0.07 * c.h, c.w, base - 0.062 * c.h, wood)
+    c.rect(0, base - 0.04 * c.h, c.w, base - 0.032 * c.h, wood)
+    for k in range(9):
+        x = c.w * (k + 0.5) / 9
+        c.rect(x - 0.006 * c.h, base - 0.09 * c.h, x + 0.006 * c.h, base, wood * 0.85)
+
+
+def _park(c: Canvas, near: Vec) -> None:
+    """A path across the grass, round trees behind, a bench and a lamp post."""
+    y0 = float(near.min()) + 0.04 * c.h
+    c.rect(0, y0, c.w, y0 + 0.06 * c.h, c.lit((200, 186, 160)), 0.9, bottom=c.lit((186, 170, 146)))
+    rng = c.rng("park")
+    for _ in range(3):
+        x = float(rng.uniform(0.1, 0.9)) * c.w
+        _round_tree(c, x, y0 - 0.005 * c.h, c.h * float(rng.uniform(0.22, 0.32)), (70, 120, 60))
+    bx = c.w * (0.25 if c.pal.key_side < 0 else 0.75)
+    s = c.h * 0.08
+    sk = Sketch(c, bx - s * 1.5, y0 - s * 0.9, bx + s * 1.5, y0 + s * 0.5, ss=3)
+    sk.rect(bx - s * 1.3, y0 - s * 0.8, bx + s * 1.3, y0 - s * 0.6, (120, 80, 50))
+    sk.rect(bx - s * 1.3, y0 - s * 0.45, bx + s * 1.3, y0 - s * 0.3, (120, 80, 50))
+    for d in (-1, 1):
+        sk.rect(bx + d * s * 1.1 - s * 0.05, y0 - s * 0.3, bx + d * s * 1.1 + s * 0.05, y0 + s * 0.3, (40, 40, 44))
+    sk.paste(ambient_shade(c, bx, rim=0.4))
+    lx = c.w - bx
+    c.rect(lx - 0.004 * c.h, y0 - 0.3 * c.h, lx + 0.004 * c.h, y0 + 0.03 * c.h, c.lit((40, 44, 48)))
+    c.spot(
+        lx,
+        y0 - 0.3 * c.h,
+        0.015 * c.h,
+        0.02 * c.h,
+        np.array([1.0, 0.9, 0.6], F32) if is_dark(c) else c.lit((220, 220, 210)),
+    )
+    if is_dark(c):
+        c.glow_spot(lx, y0 - 0.3 * c.h, 0.1 * c.h, np.array([1.0, 0.85, 0.5], F32), 0.7)
+
+
+def _hedges(c: Canvas, near: Vec) -> None:
+    """Clipped hedges and a low garden wall along the back of the lawn."""
+    y = float(near.min())
+    green = c.lit((50, 100, 56), 0.1)
+    for k in range(5):
+        x0 = c.w * (k * 0.22 - 0.02)
+        c.spot(x0 + 0.1 * c.w, y - 0.02 * c.h, 0.1 * c.w, 0.05 * c.h, green * (0.9 + 0.05 * (k % 2)))
+
+
+def _rocks(c: Canvas, shore: Vec) -> None:
+    """Dark rocks where the waves break."""
+    rng = c.rng("rocks")
+    for _ in range(6):
+        x = float(rng.uniform(0, c.w))
+        y = float(shore[int(np.clip(x, 0, c.w - 1))]) + float(rng.uniform(0, 0.1)) * c.h
+        r = c.h * float(rng.uniform(0.03, 0.08))
+        c.spot(x, y, r * 1.4, r, c.lit((70, 70, 76)))
+        c.spot(x - r * 0.3, y - r * 0.4, r * 0.6, r * 0.3, c.lit((110, 110, 116)), 0.7)
+        c.spot(x, y + r * 0.8, r * 1.6, r * 0.25, np.array([0.95, 0.97, 1.0], F32) * c.pal.ambient, 0.5)
 
 
 def _flowers(c: Canvas, near: Vec) -> None:
@@ -348,7 +418,7 @@ def _trunks(c: Canvas) -> None:
 def paint_beach(c: Canvas) -> None:
     """Sea to the horizon, foam lines and sand; a lake gets a wooded far shore instead."""
     sc = c.sc
-    lake = sc.variant in ("lake", "river")
+    lake = sc.place in ("lake", "river")
     c.horizon = c.h * (0.55 if sc.camera != "wide" else 0.58)
     paint_sky(c)
     if lake:
@@ -363,8 +433,10 @@ def paint_beach(c: Canvas) -> None:
         fill_below(c, line, np.array([0.92, 0.95, 0.98], F32) * c.pal.ambient, alpha=0.18 + 0.08 * k)
     sand = (236, 240, 248) if "snow" in sc.weather else (226, 196, 150)
     fill_below(c, shore, c.lit(darken(sand, 0.78)), fade_to=c.lit(sand), fade_px=8 * c.u)
-    if sc.has("palm", "tropical", "island"):
+    if sc.place == "island" or sc.has("palm", "tropical"):
         _palm(c, (0.12 if c.pal.key_side > 0 else 0.88) * c.w, float(c.h * 0.95))
+    if sc.place == "sea":
+        _rocks(c, shore)
 
 
 def _palm(c: Canvas, x: float, base: float) -> None:
@@ -456,7 +528,12 @@ def _cactus(c: Canvas, x: float, base: float, s: float) -> None:
 
 
 def paint_space(c: Canvas) -> None:
-    """A nebula, dense stars and a banded planet; a rocky surface when people stand in it."""
+    """A nebula, dense stars and a banded planet; a rocky surface when people stand in it; the moon's surface."""
+    if c.sc.place == "moon":
+        from sparkle_cli.backends.image.places import paint_moon
+
+        paint_moon(c)
+        return
     c.horizon = float(c.h)
     pal = c.pal
     deep = np.array([0.02, 0.02, 0.06], F32)
@@ -472,7 +549,7 @@ def paint_space(c: Canvas) -> None:
     paint_stars(c, 2.5, float(c.h))
     px, py = c.w * (0.72 if pal.key_side < 0 else 0.28), c.h * 0.78
     r = c.h * 0.42
-    _planet(c, px, py, r, to_vec(c.sc.accents[1] if len(c.sc.accents) > 1 else (120, 150, 210)))
+    planet(c, px, py, r, to_vec(c.sc.accents[1] if len(c.sc.accents) > 1 else (120, 150, 210)))
     if c.sc.has("surface", "moon", "ground", "landing") or c.sc.camera != "wide" or c.has_figures:
         top = (0.86 + 0.04 * noise1d(rng, c.w, 1.5)) * c.h
         fill_below(
@@ -484,7 +561,7 @@ def paint_space(c: Canvas) -> None:
         )
 
 
-def _planet(c: Canvas, px: float, py: float, r: float, colour: Vec) -> None:
+def planet(c: Canvas, px: float, py: float, r: float, colour: Vec) -> None:
     x0, x1 = max(0, int(px - r * 1.3)), min(c.w, int(px + r * 1.3) + 1)
     y0, y1 = max(0, int(py - r * 1.3)), min(c.h, int(py + r * 1.3) + 1)
     if x0 >= x1 or y0 >= y1:

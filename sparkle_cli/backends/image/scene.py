@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -11,91 +12,150 @@ RGB = tuple[int, int, int]
 
 
 TIMES: dict[str, tuple[str, ...]] = {
-    "dawn": ("dawn", "sunrise", "daybreak", "first light"),
+    "dawn": ("dawn", "sunrise", "daybreak", "first light", "before sunrise"),
     "morning": ("morning", "breakfast"),
-    "noon": ("noon", "midday", "afternoon", "daytime", "lunch"),
+    "noon": ("noon", "midday", "afternoon", "daytime", "lunch", "day", "daylight", "sunny"),
     "golden": ("sunset", "golden hour", "sundown"),
     "dusk": ("dusk", "twilight", "evening", "blue hour"),
-    "night": ("night", "midnight", "nighttime", "tonight", "moonlight", "moonlit"),
+    "night": ("night", "midnight", "nighttime", "tonight", "moonlight", "moonlit", "starry", "starlit"),
 }
 WEATHER: dict[str, tuple[str, ...]] = {
-    "rain": (
-        "rain",
-        "rainy",
-        "raining",
-        "drizzle",
-        "storm",
-        "stormy",
-        "thunder",
-        "thunderstorm",
-        "downpour",
-        "showers",
-    ),
+    "rain": ("rain", "rainy", "raining", "drizzle", "downpour", "showers", "wet", "puddle", "puddles"),
+    "storm": ("storm", "stormy", "thunder", "thunderstorm", "lightning", "tempest", "hurricane"),
     "snow": ("snow", "snowy", "snowing", "snowfall", "blizzard", "snowflake", "frost", "frosty", "winter"),
     "fog": ("fog", "foggy", "mist", "misty", "haze", "hazy", "smoke", "smoky"),
-    "clouds": ("cloud", "cloudy", "overcast", "gloomy"),
-    "clear": ("clear", "sunny", "cloudless"),
+    "wind": ("wind", "windy", "breeze", "breezy", "gust", "gusts", "gale", "blustery", "windswept"),
+    "clouds": ("cloud", "cloudy", "overcast", "gloomy", "grey sky"),
+    "clear": ("clear", "cloudless"),
 }
-# Setting families in priority order: (family, words that pick it, words that pick it only when nothing else does).
-FAMILIES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+#: The places the painter knows: (place, the painter of its family, the words that name it).
+#: Where several are named, the one named first wins; at one spot the longest phrase wins.
+PLACES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("space station", "interior", ("space station", "orbital station", "station module", "airlock")),
+    ("spaceship", "interior", ("spaceship", "spacecraft", "starship", "rocket ship", "cockpit", "flight deck")),
     (
+        "moon",
+        "space",
+        ("moon surface", "lunar", "moon", "moonbase", "planet surface", "alien planet", "mars", "crater"),
+    ),
+    ("space", "space", ("outer space", "space", "orbit", "galaxy", "nebula", "asteroid", "cosmos", "planet")),
+    (
+        "studio",
         "interior",
         (
-            "room",
-            "bedroom",
-            "kitchen",
-            "cafe",
-            "coffee shop",
-            "bar",
-            "pub",
+            "tv studio",
+            "television studio",
+            "cooking show",
+            "cooking-show",
+            "talk show",
+            "game show",
+            "news studio",
+            "newsroom set",
             "studio",
-            "apartment",
-            "office",
-            "classroom",
-            "library",
-            "restaurant",
-            "diner",
-            "indoors",
-            "hallway",
-            "lobby",
-            "loft",
-            "living room",
+            "broadcast",
         ),
-        (),
     ),
+    ("kitchen", "interior", ("kitchen", "cookery", "galley")),
+    ("bakery", "interior", ("bakery", "bakehouse", "patisserie", "pastry shop", "bake shop")),
+    ("restaurant", "interior", ("restaurant", "diner", "bistro", "dining room", "canteen", "cafeteria")),
+    ("cafe", "interior", ("cafe", "coffee shop", "coffeehouse", "tea room", "tea shop", "teahouse")),
+    ("library", "interior", ("library", "bookshop", "bookstore", "archive", "reading room")),
+    ("classroom", "interior", ("classroom", "school", "schoolroom", "lecture hall", "lecture")),
+    ("laboratory", "interior", ("laboratory", "lab", "science lab", "observatory")),
+    ("hospital", "interior", ("hospital", "clinic", "ward", "infirmary", "operating room")),
+    ("office", "interior", ("office", "police station", "precinct", "boardroom", "newsroom", "agency", "headquarters")),
+    ("bedroom", "interior", ("bedroom", "dorm", "nursery")),
     (
-        "space",
-        ("space", "planet", "galaxy", "orbit", "spaceship", "spacecraft", "asteroid", "nebula", "cosmos"),
-        ("stars",),
+        "living room",
+        "interior",
+        (
+            "living room",
+            "lounge",
+            "apartment",
+            "flat",
+            "parlor",
+            "parlour",
+            "sitting room",
+            "loft",
+            "home",
+            "house",
+            "indoors",
+            "room",
+        ),
     ),
-    ("rooftop", ("rooftop", "roof", "terrace", "balcony"), ()),
-    ("street", ("street", "alley", "alleyway", "road", "avenue", "sidewalk", "crosswalk", "downtown", "market"), ()),
-    ("bridge", ("bridge",), ()),
-    ("harbor", ("harbor", "harbour", "port", "dock", "pier", "boat", "ship", "marina", "wharf", "lighthouse"), ()),
-    ("city", ("city", "skyline", "skyscraper", "town", "metropolis", "buildings", "tower", "urban"), ("neon",)),
-    ("forest", ("forest", "woods", "woodland", "trees", "jungle", "grove", "pine"), ("tree",)),
-    ("mountain", ("cliff",), ()),  # a cliff is the subject even when the sea below it is named
-    ("beach", ("beach", "ocean", "sea", "shore", "coast", "lake", "river", "waves", "seaside", "island", "bay"), ()),
-    ("mountain", ("mountain", "hills", "hill", "cliff", "peak", "valley", "canyon", "ridge"), ()),
-    ("desert", ("desert", "dunes", "dune", "cactus", "oasis"), ("sand",)),
+    ("greenhouse", "interior", ("greenhouse", "conservatory", "glasshouse", "hothouse")),
+    ("tavern", "interior", ("tavern", "inn", "pub", "bar", "saloon", "alehouse")),
+    ("throne room", "interior", ("throne room", "throne", "great hall", "royal court", "palace hall", "ballroom")),
+    ("dungeon", "interior", ("dungeon", "prison", "jail", "cell")),
+    ("museum", "interior", ("museum", "gallery", "exhibition", "exhibit")),
     (
-        "field",
-        ("field", "meadow", "farm", "garden", "park", "countryside", "prairie", "orchard", "vineyard"),
-        ("grass",),
+        "theater",
+        "interior",
+        (
+            "theater stage",
+            "theatre stage",
+            "theater",
+            "theatre",
+            "stage",
+            "opera",
+            "concert hall",
+            "auditorium",
+            "cinema",
+        ),
     ),
+    ("train", "interior", ("train carriage", "carriage", "compartment", "subway car", "on a train", "on the train")),
+    ("station", "station", ("train station", "railway station", "station", "platform", "railway", "train", "subway")),
+    ("cave", "cave", ("cave", "cavern", "grotto", "mine", "tunnel", "underground")),
+    ("volcano", "volcano", ("volcano", "lava", "magma", "eruption")),
+    ("castle", "castle", ("castle", "fortress", "palace", "citadel", "battlements", "keep", "kingdom")),
+    ("ruins", "ruins", ("ruins", "temple", "ancient", "pyramid", "shrine", "tomb", "ruin", "monastery")),
+    ("village", "village", ("village", "hamlet", "town square", "cottage", "town")),
+    ("market", "street", ("market", "marketplace", "bazaar", "fair", "stalls", "market square")),
+    ("alley", "street", ("alley", "alleyway", "backstreet")),
+    ("street", "street", ("street", "road", "avenue", "sidewalk", "crosswalk", "downtown", "boulevard")),
+    ("rooftop", "rooftop", ("rooftop", "roof", "terrace", "balcony")),
+    ("bridge", "bridge", ("bridge",)),
+    ("ship", "ship", ("ship deck", "deck", "ship", "pirate ship", "galleon", "boat", "sailing", "yacht", "raft")),
+    ("harbor", "harbor", ("harbor", "harbour", "port", "dock", "docks", "pier", "marina", "wharf", "lighthouse")),
+    ("city", "city", ("city", "skyline", "skyscraper", "metropolis", "buildings", "tower", "urban")),
+    ("island", "beach", ("island", "tropical", "atoll")),
+    ("jungle", "jungle", ("jungle", "rainforest", "rain forest")),
+    ("swamp", "swamp", ("swamp", "marsh", "bog", "bayou", "wetland")),
+    ("forest", "forest", ("forest", "woods", "woodland", "trees", "grove", "pine", "pines")),
+    ("lake", "beach", ("lake", "pond", "lakeside")),
+    ("river", "beach", ("river", "stream", "riverbank", "creek", "canal")),
+    ("sea", "beach", ("open sea", "ocean", "sea", "waves", "open water")),
+    ("beach", "beach", ("beach", "shore", "coast", "seaside", "bay", "sand")),
+    (
+        "mountain",
+        "mountain",
+        ("mountain", "mountains", "peak", "summit", "cliff", "valley", "canyon", "ridge", "hills", "hill", "alps"),
+    ),
+    ("desert", "desert", ("desert", "dunes", "dune", "cactus", "oasis")),
+    ("farm", "field", ("farm", "barn", "ranch", "orchard", "vineyard", "farmyard", "fields")),
+    ("garden", "field", ("garden", "backyard", "flowerbed", "flower bed", "courtyard")),
+    ("park", "field", ("park", "playground", "picnic")),
+    ("meadow", "field", ("meadow", "field", "prairie", "grassland", "countryside", "grass")),
 )
-# A more specific family named by the setting refines the prompt's broader one.
+#: A place named by the setting that is part of a broader one the prompt names.
 REFINES: dict[str, tuple[str, ...]] = {
-    "city": ("rooftop", "street", "bridge", "harbor", "interior"),
-    "beach": ("harbor", "bridge"),
-    "field": ("forest", "mountain"),
+    "city": ("rooftop", "street", "alley", "bridge", "harbor", "market", "station", "office", "cafe", "restaurant"),
+    "castle": ("throne room", "dungeon", "kitchen", "tavern", "library"),
+    "space": ("space station", "spaceship", "moon"),
+    "sea": ("ship", "island", "harbor"),
+    "village": ("market", "tavern", "bakery"),
+    "meadow": ("farm", "garden", "park", "forest", "mountain"),
 }
 CAMERA: dict[str, tuple[str, ...]] = {
     "close": ("closeup", "close up", "tight", "tighter", "extreme close", "macro", "detail"),
     "wide": ("wide", "establishing", "skyline", "aerial", "panorama", "panoramic", "vista", "long shot"),
-    "medium": ("medium", "mid shot", "two shot", "waist"),
+    "medium": ("medium", "mid shot", "waist"),
 }
 PLURAL = ("friends", "two", "couple", "they", "both", "together", "pair", "each other", "duo")
+#: Words that put two people in one frame, side by side and close.
+TOGETHER = ("together", "two shot", "side by side", "each other", "both", "embrace", "hug", "face to face")
+#: Families painted as rooms: no sky weather, room light, noon unless told otherwise.
+INDOORS = ("interior", "cave")
 WARM_LIGHTS = (
     "lamp",
     "lantern",
@@ -149,7 +209,8 @@ class Words:
     """The lower-cased words of a text, for whole-word and phrase look-ups."""
 
     def __init__(self, text: str) -> None:
-        self.tokens = re.findall(r"[a-z]+", text.lower().replace("close-up", "closeup"))
+        plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
+        self.tokens = re.findall(r"[a-z]+", plain.replace("close-up", "closeup"))
         self.joined = " " + " ".join(self.tokens) + " "
         self.set = set(self.tokens) | {t[:-1] for t in self.tokens if t.endswith("s") and len(t) > 3}
 
@@ -188,6 +249,7 @@ class Scene:
     plural: bool
     behind: str | None
     words: frozenset[str]
+    place: str = ""
 
     def has(self, *words: str) -> bool:
         return any(w in self.words for w in words)
@@ -205,27 +267,32 @@ def _pick(groups: dict[str, tuple[str, ...]], *texts: Words) -> str | None:
     return None
 
 
-def _family(prompt: Words, setting: Words) -> tuple[str, str]:
-    def strong(text: Words) -> tuple[str, str] | None:
-        for fam, words, _ in FAMILIES:
-            hit = text.first(words)
-            if hit:
-                return fam, hit
+def _place_in(text: Words) -> tuple[str, str, str] | None:
+    """(place, family, word) of the place `text` names first (at one spot the longest phrase wins),
+    or a more specific place it also names ("a storm at sea on a pirate ship" is on the ship)."""
+    found: list[tuple[int, int, str, str, str]] = []
+    for place, family, words in PLACES:
+        for word in words:
+            if text.has(word):
+                at = text.joined.find(f" {word} ")
+                if at < 0:  # a plural matched through the word set
+                    at = text.joined.find(f" {word}")
+                found.append((at if at >= 0 else 10**6, -len(word), place, family, word))
+    if not found:
         return None
+    found.sort()
+    first = found[0]
+    finer = [f for f in found if f[2] in REFINES.get(first[2], ())]
+    best = finer[0] if finer else first
+    return best[2], best[3], best[4]
 
-    found, extra = strong(prompt), strong(setting)
+
+def _place(prompt: Words, setting: Words) -> tuple[str, str, str]:
+    """The place of the picture: the prompt's, refined by a more specific one the setting names."""
+    found, extra = _place_in(prompt), _place_in(setting)
     if found and extra and extra[0] in REFINES.get(found[0], ()):
         return extra
-    if found:
-        return found
-    if extra:
-        return extra
-    for fam, _, weak in FAMILIES:
-        for text in (prompt, setting):
-            hit = text.first(weak)
-            if hit:
-                return fam, hit
-    return "field", "meadow"
+    return found or extra or ("meadow", "field", "meadow")
 
 
 def _light_colour(words: Words) -> RGB | None:
@@ -248,13 +315,16 @@ def read_scene(prompt: str, setting: str = "") -> Scene:
     """Recognise time of day, weather, setting, camera, colours and lights; the prompt wins over the setting."""
     p, s = Words(prompt), Words(setting)
     both = Words(prompt + " . " + setting)
-    family, variant = _family(p, s)
+    place, family, variant = _place(p, s)
     neon = both.has("neon")
     time = _pick(TIMES, p, s)
     if time is None:
-        time = "night" if neon or family == "space" else "noon" if family == "interior" else "golden"
-    weather = tuple(w for w, ws in WEATHER.items() if any(both.has(x) for x in ws) and w != "clear")
-    camera = _pick(CAMERA, p, s) or "medium"
+        time = "night" if neon or family == "space" else "noon" if family in INDOORS else "golden"
+    weather = [w for w, ws in WEATHER.items() if any(both.has(x) for x in ws) and w != "clear"]
+    if "storm" in weather and "rain" not in weather and "snow" not in weather:
+        weather.insert(0, "rain")  # a storm brings rain (or, named, snow)
+    # The prompt frames the picture; "together" is a two-shot; the shots' words only fill in.
+    camera = _pick(CAMERA, p) or ("two" if any(p.has(w) for w in TOGETHER) else None) or _pick(CAMERA, s) or "medium"
     behind = None
     toks = p.tokens
     for i, tok in enumerate(toks[:-1]):
@@ -272,7 +342,7 @@ def read_scene(prompt: str, setting: str = "") -> Scene:
     )
     return Scene(
         time=time,
-        weather=weather,
+        weather=tuple(weather),
         family=family,
         variant=variant,
         camera=camera,
@@ -284,6 +354,7 @@ def read_scene(prompt: str, setting: str = "") -> Scene:
         plural=any(both.has(w) for w in PLURAL),
         behind=behind,
         words=frozenset(both.set),
+        place=place,
     )
 
 

@@ -28,6 +28,32 @@ def openness_curve(rms: Any, *, floor_dbfs: float = -42.0, attack: float = 0.65,
     return out
 
 
+def speech_levels(voices: list[dict[str, Any]], fps: float, frames: int) -> dict[str, Any]:
+    """Per character, how open the mouth is in each frame of a shot, from that character's own lines.
+
+    `voices` are {character_id, path, start_s} (seconds from the shot's start); a character is
+    silent, mouth closed, wherever another one speaks.
+    """
+    import numpy as np
+
+    from sparkle_cli.media import audio
+
+    tracks: dict[str, Any] = {}
+    rate = 0
+    for line in voices:
+        samples, sr = audio.read_wav(line["path"])
+        if not rate:
+            rate = sr
+        elif sr != rate:
+            samples = audio.resample(samples, sr, rate)
+        voice = tracks.setdefault(line["character_id"], np.zeros(int(np.ceil(frames / fps * rate)) + 1, np.float32))
+        begin = round(float(line["start_s"]) * rate)
+        lo, hi = max(0, begin), min(len(voice), begin + len(samples))
+        if hi > lo:
+            voice[lo:hi] += samples[lo - begin : hi - begin]
+    return {cid: openness_curve(audio.frame_rms(v, rate, fps, frames)) for cid, v in tracks.items()}
+
+
 class AmplitudeLipsync(Backend):
     name = "amplitude"
     kind = "lipsync"

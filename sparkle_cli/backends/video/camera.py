@@ -350,3 +350,20 @@ def transform_box(
     if right <= left or bottom <= top:
         return None
     return (left, top, right - left, bottom - top)
+
+
+def at_depth(move: CameraMove, depth: float) -> CameraMove:
+    """The same move seen on a layer `depth` times as near as the subject: far layers move less (parallax)."""
+    if depth == 1.0:
+        return move
+    return CameraMove(
+        kinds=move.kinds,
+        speed=move.speed,
+        zoom=move.zoom**depth,
+        pan_x=move.pan_x * depth,
+        pan_y=move.pan_y * depth,
+        rotate_deg=move.rotate_deg * depth,
+        shake=move.shake * depth,
+        matched=move.matched,
+        default=move.default,
+    )

@@ -1,47 +1,37 @@
-"""The `morph` video backend: a camera move over two keyframes with a seeded dissolve, on the CPU.
+"""The `morph` video backend: an animated shot from its two keyframes, on the CPU.
 
-Frame 0 is the start keyframe and the last frame the end keyframe, pixel for pixel; in between
-each keyframe is seen through the camera and the two are blended.
+The shot holds its start keyframe with the camera move, then changes to the end keyframe by a
+cut or a short dissolve (see `edit`); in a talking close-up it cuts to whoever speaks. Painted
+keyframes are drawn again from their description as layers, so people breathe, sway and blink
+and the background moves with parallax; any other keyframe moves as one flat picture. Frame 0
+is the start keyframe and the last frame the end keyframe, pixel for pixel before encoding.
 """
 
 from __future__ import annotations
 
-import math
+import queue
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from sparkle_cli.backends.base import Box, ClipRequest, ClipResult, FaceInfo, VideoBackend
-from sparkle_cli.backends.video.camera import (
-    CameraMove,
-    apply_affine,
-    camera_affine,
-    end_affine,
-    is_identity,
-    parse_motion,
-    smoothstep,
-    transform_box,
-)
-from sparkle_cli.media.video import ENCODER_THREADS, VideoWriter, first_last_frames, psnr, rgb_to_yuv420p
+from sparkle_cli.backends.image.layers import Layers, compose, from_image
+from sparkle_cli.backends.video.animator import Animator, ShotView
+from sparkle_cli.backends.video.camera import parse_motion
+from sparkle_cli.backends.video.edit import END, START, Line, View, close_up, plan_edit
+from sparkle_cli.media.video import ENCODER_THREADS, VideoWriter, psnr
 
-#: Peak change of the blend weight across the image mid-shot, from the seeded field.
-DISSOLVE_AMPLITUDE = 0.2
-#: Blend weights are computed on a grid this much coarser than the frame, then smoothed up.
-WEIGHT_STEP = 4
-#: Width (fraction of the frame width) over which a keyframe fades out past its own edge.
-EDGE_FEATHER = 0.02
-#: Edge-replicated border around each keyframe, as a fraction of its size.
-PAD_FRACTION = 0.25
-#: A mouth box less visible than this is reported as out of frame.
-MOUTH_MIN_VISIBLE = 0.5
+#: A painted description must give back its keyframe at least this well, else the keyframe's pixels are used.
+REPAINT_MIN_PSNR_DB = 45.0
+#: A static camera's slow creep over the whole shot (a zoom factor), so that no shot is a still picture.
+STATIC_DRIFT = 1.015
 #: JSON has no infinity: identical frames report this PSNR.
 PSNR_CAP_DB = 100.0
-
-
-# --- keyframes -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -82,207 +72,99 @@ def load_keyframe(path: str | Path, width: int, height: int) -> tuple[Image.Imag
     return fit_to(rgb, width, height)
 
 
-class Warper:
-    """One image plane, padded by edge replication, resampled through camera matrices.
+def keyframe_layers(image: Image.Image, scene: dict[str, Any] | None, width: int, height: int) -> tuple[Layers, bool]:
+    """The keyframe as layers: painted again from its description when that gives back the same
+    picture (same painter, same size, image untouched), else its pixels as one flat layer."""
+    if scene:
+        from sparkle_cli.backends.image.painter import layers_for
 
-    `scale` is the plane's size relative to the frame (0.5 for yuv420p chroma); matrices
-    are always given in frame pixels.
-    """
-
-    def __init__(self, plane: Image.Image, scale: float = 1.0) -> None:
-        self.image = plane
-        self.scale = scale
-        self.width, self.height = plane.size
-        self.mx = int(math.ceil(self.width * PAD_FRACTION)) + 2
-        self.my = int(math.ceil(self.height * PAD_FRACTION)) + 2
-        array = np.asarray(plane)
-        pad = ((self.my, self.my), (self.mx, self.mx)) + ((0, 0),) * (array.ndim - 2)
-        self.padded = Image.fromarray(np.pad(array, pad, mode="edge"))
-
-    def warp(self, affine: np.ndarray) -> Image.Image:
-        """The plane as seen through `affine` (output pixel -> keyframe pixel)."""
-        if is_identity(affine):
-            return self.image
-        size = (self.width, self.height)
-        a, b, c = (float(v) for v in affine[0])
-        d, e, f = (float(v) for v in affine[1])
-        c, f = c * self.scale + self.mx, f * self.scale + self.my
-        if abs(b) < 1e-12 and abs(d) < 1e-12 and a > 0 and e > 0:
-            # No rotation: a box resize is separable and several times faster than transform.
-            pw, ph = self.padded.size
-            box = (
-                min(max(c, 0.0), pw - 1.0),
-                min(max(f, 0.0), ph - 1.0),
-                min(max(a * self.width + c, 1.0), float(pw)),
-                min(max(e * self.height + f, 1.0), float(ph)),
-            )
-            return self.padded.resize(size, Image.Resampling.BILINEAR, box=box)
-        data = (a, b, c, d, e, f)
-        return self.padded.transform(size, Image.Transform.AFFINE, data, resample=Image.Resampling.BILINEAR)
+        layers = layers_for(scene, width, height)
+        if layers is not None and psnr(compose(layers), np.asarray(image)) >= REPAINT_MIN_PSNR_DB:
+            return layers, True
+    return from_image(image), False
 
 
-def keyframe_planes(image: Image.Image, yuv: bool) -> list[Warper]:
-    """The planes the renderer blends: Y, U, V (what the encoder takes) or one RGB plane."""
-    if not yuv:
-        return [Warper(image)]
-    y, u, v = rgb_to_yuv420p(np.asarray(image))
-    return [Warper(Image.fromarray(y)), Warper(Image.fromarray(u), 0.5), Warper(Image.fromarray(v), 0.5)]
+def _view_info(layers: Layers, painted: bool, faces: list[Any]) -> View:
+    if painted:
+        return View(layers.subject, frozenset(f.character_id for f in layers.faces if _big(f.face_box)))
+    return View(None, frozenset(f.character_id for f in faces))
 
 
-# --- blend weights (pure) --------------------------------------------------------------
+def _big(box: Box) -> bool:
+    from sparkle_cli.backends.image.painter import MIN_FACE
+
+    return box[3] >= MIN_FACE
 
 
-def weight_grid(width: int, height: int, step: int = WEIGHT_STEP) -> tuple[np.ndarray, np.ndarray]:
-    """Centres (x, y) of the coarse weight cells, in output pixels, as (h, w) arrays."""
-    gw, gh = max(1, math.ceil(width / step)), max(1, math.ceil(height / step))
-    xs = (np.arange(gw) + 0.5) * (width / gw)
-    ys = (np.arange(gh) + 0.5) * (height / gh)
-    return np.meshgrid(xs, ys)
+def _lines(request: ClipRequest) -> list[Line]:
+    fps, n = request.fps, request.num_frames
+    out = []
+    for ln in request.lines:
+        a, b = round(float(ln["start_s"]) * fps), round(float(ln["end_s"]) * fps)
+        if b > 0 and a < n:
+            out.append(Line(str(ln["character_id"]), max(0, a), min(n, b), str(ln.get("line_id", ""))))
+    return out
 
 
-def dissolve_field(gx: np.ndarray, gy: np.ndarray, width: int, height: int, seed: int) -> np.ndarray:
-    """A smooth seeded field in [-1, 1]: where the dissolve runs a little ahead or behind."""
-    rng = np.random.default_rng([abs(int(seed)), 0xD155])
-    field = np.zeros_like(gx)
-    total = 0.0
-    for amplitude in (1.0, 0.6, 0.35):
-        fx, fy = rng.uniform(-1.6, 1.6, size=2)
-        phase = rng.uniform(0.0, 2.0 * math.pi)
-        field += amplitude * np.sin(2.0 * math.pi * (fx * gx / width + fy * gy / height) + phase)
-        total += amplitude
-    return field / total
+class EncoderThread:
+    """Encodes frames on a second thread while the next ones are drawn: both halves spend their
+    time in C code that releases the interpreter lock, so two cores work on one shot."""
+
+    def __init__(self, writer: VideoWriter, depth: int = 6) -> None:
+        self.writer = writer
+        self.queue: queue.Queue[tuple[np.ndarray, bool] | None] = queue.Queue(depth)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="sparkle-encode", daemon=True)
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.writer.write(item[0], keyframe=item[1])
+                except BaseException as error:  # handed to the drawing thread, which raises it
+                    self.error = error
+
+    def put(self, pixels: np.ndarray, keyframe: bool = False) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put((pixels, keyframe))
+
+    def __enter__(self) -> EncoderThread:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None and exc[0] is None:
+            raise self.error
 
 
-def coverage(affine: np.ndarray, gx: np.ndarray, gy: np.ndarray, width: int, height: int) -> np.ndarray:
-    """1 where the camera sees inside the keyframe, falling to 0 just past its edges."""
-    pts = apply_affine(affine, np.stack([gx.ravel(), gy.ravel()], axis=1))
-    sx, sy = pts[:, 0], pts[:, 1]
-    outside = np.maximum.reduce([-sx, sx - width, -sy, sy - height, np.zeros_like(sx)])
-    feather = max(1.0, EDGE_FEATHER * width)
-    return np.clip(1.0 - outside / feather, 0.0, 1.0).reshape(gx.shape)
+def first_last_frames(path: str | Path, frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first and last frames as encoded. The last frame is written as a keyframe, so decoding
+    from it is enough; a file that does not allow that is decoded to the end."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        first_frame = next(container.decode(stream), None)
+        if first_frame is None:
+            raise RuntimeError(f"{path} has no decodable video frames")
+        first = first_frame.to_ndarray(format="rgb24")
+        last = first_frame
+        if frames > 1:
+            target = int((frames - 1) / (stream.average_rate or 1) / stream.time_base) if stream.time_base else 0
+            try:
+                container.seek(target, stream=stream, backward=True)
+            except av.FFmpegError:
+                container.seek(0, stream=stream)
+            for frame in container.decode(stream):
+                last = frame
+    return first, last.to_ndarray(format="rgb24")
 
 
-def blend_weight(t: float) -> float:
-    """The share of the end keyframe at time t: exactly 0 at t = 0 and 1 at t = 1."""
-    return smoothstep(t)
-
-
-def blend_weights(
-    t: float,
-    field: np.ndarray,
-    cover_start: np.ndarray,
-    cover_end: np.ndarray,
-    amplitude: float = DISSOLVE_AMPLITUDE,
-) -> np.ndarray:
-    """Per-cell end-keyframe weight at time t.
-
-    The field shifts the dissolve locally mid-shot (never at the ends), and where one
-    keyframe would show past its edge the other takes over.
-    """
-    w = blend_weight(t)
-    if w <= 0.0:
-        return np.zeros_like(field)
-    if w >= 1.0:
-        return np.ones_like(field)
-    local = np.clip(w + amplitude * 4.0 * t * (1.0 - t) * field, 0.0, 1.0)
-    end_part = local * cover_end
-    total = end_part + (1.0 - local) * cover_start
-    return np.where(total > 1e-9, end_part / np.maximum(total, 1e-9), local)
-
-
-# --- rendering -------------------------------------------------------------------------
-
-
-def frame_times(num_frames: int) -> list[float]:
-    if num_frames <= 1:
-        return [0.0] * max(0, num_frames)
-    return [i / (num_frames - 1) for i in range(num_frames)]
-
-
-def plane_masks(coarse: Image.Image, sizes: list[tuple[int, int]]) -> dict[tuple[int, int], Image.Image]:
-    """The coarse weight mask smoothed up to each plane size."""
-    masks: dict[tuple[int, int], Image.Image] = {}
-    for size in sorted(set(sizes)):
-        half = (size[0] // 2, size[1] // 2)
-        if half in masks and half[0] * 2 == size[0] and half[1] * 2 == size[1]:
-            # The mask is already smooth at half size; doubling it costs a fifth of a bilinear pass.
-            masks[size] = masks[half].resize(size, Image.Resampling.NEAREST)
-        else:
-            masks[size] = coarse.resize(size, Image.Resampling.BILINEAR)
-    return masks
-
-
-class FrameRenderer:
-    """Everything about a shot that does not change from frame to frame.
-
-    With `yuv=True` frames come out as yuv420p planes, which skips a colour conversion
-    per frame; the RGB form is for previews and tests.
-    """
-
-    def __init__(self, start: Image.Image, end: Image.Image, move: CameraMove, seed: int, *, yuv: bool = False) -> None:
-        self.width, self.height = start.size
-        self.move = move
-        self.seed = seed
-        self.start = keyframe_planes(start, yuv)
-        self.end = keyframe_planes(end, yuv)
-        self.gx, self.gy = weight_grid(self.width, self.height)
-        self.field = dissolve_field(self.gx, self.gy, self.width, self.height, seed)
-
-    def affines(self, t: float) -> tuple[np.ndarray, np.ndarray]:
-        args = (self.move, t, self.width, self.height, self.seed)
-        return camera_affine(*args), end_affine(*args)
-
-    def weights(self, t: float, a_start: np.ndarray, a_end: np.ndarray) -> np.ndarray:
-        """The end keyframe's share per coarse cell, quantized to a 0..255 mask."""
-        cover_start = coverage(a_start, self.gx, self.gy, self.width, self.height)
-        cover_end = coverage(a_end, self.gx, self.gy, self.width, self.height)
-        weights = blend_weights(t, self.field, cover_start, cover_end)
-        return np.rint(weights * 255.0).astype(np.uint8)
-
-    def planes(self, t: float) -> list[np.ndarray]:
-        a_start, a_end = self.affines(t)
-        mask = self.weights(t, a_start, a_end)
-        if not mask.any():
-            return [np.asarray(p.warp(a_start)) for p in self.start]
-        if (mask == 255).all():
-            return [np.asarray(p.warp(a_end)) for p in self.end]
-        masks = plane_masks(Image.fromarray(mask), [p.image.size for p in self.start])
-        return [
-            np.asarray(Image.composite(last.warp(a_end), first.warp(a_start), masks[first.image.size]))
-            for first, last in zip(self.start, self.end, strict=True)
-        ]
-
-    def frame(self, t: float) -> np.ndarray:
-        """One RGB frame (for a renderer built with yuv=False)."""
-        if len(self.start) != 1:
-            raise RuntimeError("this renderer makes yuv420p planes; build it with yuv=False for RGB")
-        return self.planes(t)[0]
-
-
-def mouth_tracks(
-    request: ClipRequest,
-    move: CameraMove,
-    start_fit: Fit,
-    end_fit: Fit,
-) -> dict[str, list[Box | None]]:
-    """Per character, the mouth box in each frame, seen through the dominant keyframe's camera."""
-    start_faces = {f.character_id: f for f in request.start_faces}
-    end_faces = {f.character_id: f for f in request.end_faces}
-    ids = list(dict.fromkeys([*start_faces, *end_faces]))
-    size = (request.width, request.height)
-    tracks: dict[str, list[Box | None]] = {cid: [] for cid in ids}
-    for t in frame_times(request.num_frames):
-        use_end = blend_weight(t) >= 0.5
-        faces, fit = (end_faces, end_fit) if use_end else (start_faces, start_fit)
-        camera = end_affine if use_end else camera_affine
-        affine = camera(move, t, *size, request.seed)
-        for cid in ids:
-            face: FaceInfo | None = faces.get(cid)
-            box = None
-            if face is not None:
-                box = transform_box(fit.box(face.mouth_box), affine, *size, min_visible=MOUTH_MIN_VISIBLE)
-            tracks[cid].append(box)
-    return tracks
+def _fitted(face: FaceInfo, fit: Fit) -> FaceInfo:
+    return FaceInfo(face.character_id, fit.box(face.face_box), fit.box(face.mouth_box))
 
 
 def _db(value: float) -> float:
@@ -290,10 +172,10 @@ def _db(value: float) -> float:
 
 
 class MorphBackend(VideoBackend):
-    """Keyframe-to-keyframe camera move with a dissolve; no model, runs anywhere."""
+    """An animatic from the keyframes: holds, cuts, camera moves with parallax, breathing and blinks."""
 
     name = "morph"
-    version = "1"
+    version = "2"
 
     def render(self, request: ClipRequest, out_path: Path) -> ClipResult:
         if request.num_frames < 1:
@@ -302,29 +184,98 @@ class MorphBackend(VideoBackend):
             raise ValueError(
                 f"shot {request.shot_id}: H.264 (yuv420p) needs an even size, got {request.width}x{request.height}"
             )
-        size = (request.width, request.height)
-        start, start_fit = load_keyframe(request.start_image, *size)
-        end, end_fit = load_keyframe(request.end_image, *size)
-        move = parse_motion(request.motion_prompt)
-        renderer = FrameRenderer(start, end, move, request.seed, yuv=True)
+        w, h = request.width, request.height
+        start, start_fit = load_keyframe(request.start_image, w, h)
+        end, end_fit = load_keyframe(request.end_image, w, h)
+        start_layers, start_painted = keyframe_layers(start, request.start_scene, w, h)
+        end_layers, end_painted = keyframe_layers(end, request.end_scene, w, h)
+        start_faces = [_fitted(f, start_fit) for f in request.start_faces]
+        end_faces = [_fitted(f, end_fit) for f in request.end_faces]
+        views = {
+            START: ShotView.of(START, start_layers, start_painted, [] if start_painted else start_faces),
+            END: ShotView.of(END, end_layers, end_painted, [] if end_painted else end_faces),
+        }
+        lines = _lines(request)
+        # Close-ups of other speakers are painted from a painted keyframe of the shot, in its place and light.
+        source = next(
+            (
+                scene
+                for scene, painted, layers in (
+                    (request.start_scene, start_painted, start_layers),
+                    (request.end_scene, end_painted, end_layers),
+                )
+                if painted and layers.subject
+            ),
+            request.start_scene if start_painted else request.end_scene if end_painted else None,
+        )
+        segments = plan_edit(
+            request.num_frames,
+            request.fps,
+            lines,
+            _view_info(start_layers, start_painted, start_faces),
+            _view_info(end_layers, end_painted, end_faces),
+            talking=request.talking_closeup,
+            can_close_up=source is not None,
+        )
+        for seg in segments:
+            if seg.view not in views and source is not None:
+                from sparkle_cli.backends.image.painter import layers_for
 
+                cid = seg.view.split(":", 1)[1]
+                layers = layers_for(source, w, h, closeup_character=cid)
+                if layers is not None:
+                    views[seg.view] = ShotView.of(seg.view, layers, True)
+        missing = [s.view for s in segments if s.view not in views]
+        if missing:
+            raise RuntimeError(f"shot {request.shot_id}: could not paint the close-ups {sorted(set(missing))}")
+        move = parse_motion(request.motion_prompt)
+        if move.kinds == ("static",):
+            # Even a locked-off shot breathes a little: an empty place held dead still reads as a
+            # frozen picture (and is one, to QA).
+            move = replace(move, zoom=STATIC_DRIFT)
+        levels = None
+        if request.voices:
+            from sparkle_cli.backends.lipsync.amplitude import speech_levels
+
+            levels = speech_levels(request.voices, request.fps, request.num_frames)
+        animator = Animator(
+            views,
+            segments,
+            move,
+            num_frames=request.num_frames,
+            fps=request.fps,
+            seed=request.seed,
+            lines=lines,
+            mouths=levels,
+        )
+
+        ids = sorted(
+            {f.character_id for v in views.values() for f in v.layers.faces}
+            | {f.character_id for v in views.values() for f in v.flat_faces}
+        )
+        mouths: dict[str, list[Box | None]] = {cid: [] for cid in ids}
+        faces: dict[str, list[Box | None]] = {cid: [] for cid in ids}
         began = time.perf_counter()
         with VideoWriter(
             out_path,
             fps=request.fps,
-            width=request.width,
-            height=request.height,
+            width=w,
+            height=h,
             crf=int(self.options.get("crf", 18)),
             preset=str(self.options.get("preset", "veryfast")),
             threads=int(self.options.get("threads", ENCODER_THREADS)),
         ) as writer:
-            times = frame_times(request.num_frames)
-            for i, t in enumerate(times):
-                # The last frame is the next shot's first: encode it as well as that one.
-                writer.write_yuv420p(*renderer.planes(t), keyframe=i == len(times) - 1)
+            final = request.num_frames - 1
+            with EncoderThread(writer) as encoder:
+                for i, frame in enumerate(animator.frames()):
+                    # The last frame is the next shot's first: encode it as well as that one.
+                    encoder.put(frame.pixels, keyframe=i == final)
+                    for cid in ids:
+                        mouths[cid].append(frame.mouths.get(cid))
+                        faces[cid].append(frame.faces.get(cid))
         render_s = time.perf_counter() - began
 
-        first, last = first_last_frames(out_path)
+        first, last = first_last_frames(out_path, request.num_frames)
         # A one-frame clip is the start keyframe alone.
         last_target = end if request.num_frames > 1 else start
         camera = move.to_dict() | {"easing": "smoothstep", "seed": request.seed}
@@ -332,16 +283,24 @@ class MorphBackend(VideoBackend):
             path=str(out_path),
             num_frames=request.num_frames,
             fps=request.fps,
-            width=request.width,
-            height=request.height,
+            width=w,
+            height=h,
             camera=camera,
-            mouth_tracks=mouth_tracks(request, move, start_fit, end_fit),
+            mouth_tracks=mouths,
+            face_tracks=faces,
             metadata={
                 "first_frame_psnr_db": _db(psnr(first, np.asarray(start))),
                 "last_frame_psnr_db": _db(psnr(last, np.asarray(last_target))),
                 "render_s": round(render_s, 4),
                 "render_fps": round(request.num_frames / render_s, 1) if render_s > 0 else None,
-                "dissolve_amplitude": DISSOLVE_AMPLITUDE,
+                "edit": [s.to_dict() for s in segments],
+                "views": {name: v.source for name, v in views.items()},
+                "parallax": {name: v.depth for name, v in views.items()},
                 "keyframes_resized": [start_fit != Fit(), end_fit != Fit()],
+                # The speakers' mouths are drawn from their voices (the loudness lipsync, done here).
+                "mouths": "drawn" if levels is not None else "closed",
             },
         )
+
+
+__all__ = ["END", "START", "Fit", "MorphBackend", "close_up", "fit_to", "load_keyframe"]
