@@ -125,6 +125,8 @@ def test_produce_on_the_gpu_profile_with_tiny_models(
 
     plan = mini_plan({"backend": "espeak"})
     plan["shots"][1]["is_talking_closeup"] = True
+    for image in plan["base_images"][1:3]:  # the talking close-up's keyframes frame its speaker
+        image["prompt"] = "Close-up of Ava on a rooftop at night"
     del plan["characters"][0]["voice_profile"]["reference_audio"]
     plan_file = write_json(tmp_path / "plan.json", plan)
     result = cli("plan", "--from-file", str(plan_file), "--profile", "gpu", "--run-id", "gpu")
