@@ -12,6 +12,7 @@ import os
 import queue
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -87,6 +88,26 @@ def gpu_count() -> int:
     return sum(1 for line in out.splitlines() if line.startswith("GPU "))
 
 
+def _short_socket_folder() -> None:
+    """Keep the forkserver's socket path under the 107 bytes AF_UNIX allows.
+
+    multiprocessing puts the socket in a folder inside TMPDIR; a long TMPDIR (a deep build or test
+    folder) makes starting the pool fail with "AF_UNIX path too long". Then a folder of its own in
+    a short system temp directory is used instead, removed when the process exits.
+    """
+    from multiprocessing import process, util
+
+    config = process.current_process()._config  # type: ignore[attr-defined]
+    if config.get("tempdir") is not None or len(tempfile.gettempdir()) <= 60:
+        return
+    for base in ("/tmp", "/var/tmp", "/dev/shm"):
+        if os.path.isdir(base) and os.access(base, os.W_OK):
+            folder = tempfile.mkdtemp(prefix="pymp-", dir=base)
+            util.Finalize(None, shutil.rmtree, args=[folder, True], exitpriority=-100)
+            config["tempdir"] = folder
+            return
+
+
 class PoolExecutor(Executor):
     """At most `workers` CPU items and one item per GPU in flight, pulled lazily from each stage."""
 
@@ -97,6 +118,7 @@ class PoolExecutor(Executor):
         self.slots = workers
         self._gpus = gpus
         self._gpu_slots_filled = False
+        _short_socket_folder()
         self._mp = multiprocessing.get_context("forkserver")
         self._mp.set_forkserver_preload(["sparkle_cli.executor", "numpy", "av", "PIL.Image"])
         self._lock = threading.Lock()
