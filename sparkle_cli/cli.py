@@ -461,6 +461,15 @@ def produce(
         bool, typer.Option("--dry-run", help="Print what would render and what would be skipped; render nothing.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Render everything again.")] = False,
+    burn_subtitles: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--burn-subtitles/--no-burn-subtitles",
+            help="Draw the dialogue into the picture as well (the run remembers it; else the plan's "
+            "render_profile.subtitles.burn). The soft subtitle track is always there.",
+            show_default=False,
+        ),
+    ] = None,
     executor: ExecutorOpt = None,
     workers: WorkersOpt = None,
     ray_address: RayAddressOpt = None,
@@ -490,7 +499,7 @@ def produce(
             from sparkle_cli import config
 
             config.apply_model_paths(config.parse_model_paths(model_path))
-        options = ProduceOptions(force=force, qa_mode=qa_mode, dry_run=dry_run)
+        options = ProduceOptions(force=force, qa_mode=qa_mode, dry_run=dry_run, burn_subtitles=burn_subtitles)
         if dry_run:
             return _dry_run(run, options, as_json)
         return _produce(run, options, as_json, executor=chosen)

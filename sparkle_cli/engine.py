@@ -72,6 +72,8 @@ class ProduceOptions:
     only: list[str] | None = None  # run just these stages (the `qa` command)
     qa_mode: str | None = None
     dry_run: bool = False
+    #: --burn-subtitles / --no-burn-subtitles; remembered by the run like the QA mode.
+    burn_subtitles: bool | None = None
 
 
 @dataclass
@@ -161,6 +163,8 @@ class Engine:
         stored = state["options"]
         if options.qa_mode:
             stored["qa_mode"] = options.qa_mode
+        if options.burn_subtitles is not None:
+            stored["burn_subtitles"] = options.burn_subtitles
         stored.setdefault("qa_mode", "full")
         state.update(
             status="running",
@@ -660,6 +664,8 @@ class Engine:
                     ctx.dry_run = True
                     if options.qa_mode:
                         ctx.options["qa_mode"] = options.qa_mode
+                    if options.burn_subtitles is not None:
+                        ctx.options["burn_subtitles"] = options.burn_subtitles
                     manifest = self.run.read_manifest(stage.id) or {"items": {}}
                     for batch in stage.phases(ctx):
                         planned = self.plan_items(stage, ctx, batch, manifest, force)

@@ -32,3 +32,25 @@ def to_srt(lines: list[dict[str, Any]], names: dict[str, str]) -> str:
 def to_vtt(lines: list[dict[str, Any]], names: dict[str, str]) -> str:
     blocks = [f"{timestamp(a, '.')} --> {timestamp(b, '.')}\n{text}\n" for a, b, text in cues(lines, names)]
     return "WEBVTT\n\n" + "\n".join(blocks)
+
+
+#: ISO 639-2 (terminology) codes, as MP4 stores a track's language, for the primary language subtag.
+ISO_639_2 = {
+    "ar": "ara", "da": "dan", "de": "deu", "el": "ell", "en": "eng", "es": "spa", "fi": "fin", "fr": "fra",
+    "he": "heb", "hi": "hin", "it": "ita", "ja": "jpn", "ko": "kor", "nl": "nld", "no": "nor", "nb": "nob",
+    "pl": "pol", "pt": "por", "ru": "rus", "sv": "swe", "tr": "tur", "uk": "ukr", "zh": "zho",
+}  # fmt: skip
+
+
+def track_language(plan: dict[str, Any]) -> str:
+    """The subtitle track's language: render_profile.subtitles.language, else the first voice's, else und."""
+    chosen = ((plan.get("render_profile") or {}).get("subtitles") or {}).get("language")
+    if not chosen:
+        for character in plan.get("characters") or []:
+            chosen = (character.get("voice_profile") or {}).get("language")
+            if chosen:
+                break
+    tag = str(chosen or "").strip().lower().replace("_", "-")
+    if len(tag) == 3 and tag.isalpha():
+        return tag
+    return ISO_639_2.get(tag.split("-", 1)[0], "und")

@@ -276,6 +276,20 @@ def _profile_errors(plan: dict[str, Any]) -> list[str]:
             errors.append(
                 f"render_profile.{section}.backend: unknown {kind} backend {quote(name)}; known: {', '.join(registry.known_names(kind))}"
             )
+    subtitles = profile.get("subtitles")
+    if subtitles is not None:
+        if not isinstance(subtitles, dict):
+            errors.append('render_profile.subtitles: expected an object like {"burn": true, "language": "en"}')
+        else:
+            if "burn" in subtitles and not isinstance(subtitles["burn"], bool):
+                errors.append(f"render_profile.subtitles.burn: must be true or false, got {quote(subtitles['burn'])}")
+            language = subtitles.get("language")
+            if language is not None and not (
+                isinstance(language, str) and re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*", language)
+            ):
+                errors.append(
+                    f"render_profile.subtitles.language: a language tag such as en or en-US, got {quote(language)}"
+                )
     for section in ("video", *STAGE_KINDS):
         errors += _option_errors(f"render_profile.{section}.options", _dict(_dict(profile.get(section)).get("options")))
     errors += _voice_errors(plan, _dict(profile.get("tts")).get("backend"))

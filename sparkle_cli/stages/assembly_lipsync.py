@@ -15,7 +15,7 @@ from typing import Any
 from sparkle_cli import atomic
 from sparkle_cli.planinfo import speaker_for_shot
 from sparkle_cli.stages.base import Item, Output, Stage, StageContext, backend_spec
-from sparkle_cli.subtitles import to_srt, to_vtt
+from sparkle_cli.subtitles import cues, to_srt, to_vtt, track_language
 
 
 class AssemblyLipsync(Stage):
@@ -124,6 +124,8 @@ class AssemblyLipsync(Stage):
             clips.append({"shot_id": shot["id"], "path": str(path), "sha256": sha, "lipsynced": lipsynced})
         wav, wav_sha = ctx.output("dialogue_audio", "timeline", "wav")
         names = {c["id"]: c["name"] for c in plan["characters"]}
+        subtitles = {"language": track_language(plan), "burn": burn_subtitles(plan, ctx.options)}
+        mouths = _movie_mouths(ctx, plan, timeline) if subtitles["burn"] else {}
         yield [
             Item(
                 id="final",
@@ -136,6 +138,8 @@ class AssemblyLipsync(Stage):
                     "title": plan["title"],
                     "lipsync_skipped": skipped,
                     "on_screen": on_screen,
+                    "subtitles": subtitles,
+                    "mouths": mouths,
                 },
                 outputs={
                     "raw": Output(self.path("video_raw_concat.mp4"), "video_raw_concat", "video"),
@@ -153,8 +157,10 @@ class AssemblyLipsync(Stage):
                     "title": plan["title"],
                     "lipsync_skipped": skipped,
                     "on_screen": on_screen,
+                    "subtitles": subtitles,
+                    "mouths": mouths,
                 },
-                estimate_s=0.5,
+                estimate_s=0.5 + (timeline["total_frames"] * 0.004 if subtitles["burn"] else 0.0),
             )
         ]
 
@@ -214,6 +220,27 @@ def speaking_track(
             if i < len(boxes) and boxes[i] is not None and (i < b or track[i] is None):
                 track[i], who[i] = boxes[i], cid
     return SpeakingTrack(track, who, lines, on_screen)
+
+
+def burn_subtitles(plan: dict[str, Any], options: dict[str, Any]) -> bool:
+    """--burn-subtitles (remembered by the run) wins over the plan's render_profile.subtitles.burn."""
+    if options.get("burn_subtitles") is not None:
+        return bool(options["burn_subtitles"])
+    return bool(((plan.get("render_profile") or {}).get("subtitles") or {}).get("burn", False))
+
+
+def _movie_mouths(ctx: StageContext, plan: dict[str, Any], timeline: dict[str, Any]) -> dict[int, list[Any]]:
+    """Every mouth on screen, by frame of the movie: burned subtitles are placed clear of them."""
+    fps = float(timeline["fps"])
+    mouths: dict[int, list[Any]] = {}
+    for shot, timing in zip(plan["shots"], timeline["shots"], strict=True):
+        start = round(timing["start_s"] * fps)
+        tracks = ctx.result("video_clips", shot["id"]).get("mouth_tracks") or {}
+        for track in tracks.values():
+            for i, box in enumerate(track):
+                if box:
+                    mouths.setdefault(start + i, []).append(list(box))
+    return mouths
 
 
 def _speaker_face(ctx: StageContext, image_id: str, speaker: str) -> dict[str, Any] | None:
@@ -313,6 +340,8 @@ def assemble(
     title: str,
     lipsync_skipped: dict[str, str] | None = None,
     on_screen: dict[str, str | None] | None = None,
+    subtitles: dict[str, Any] | None = None,
+    mouths: dict[Any, list[Any]] | None = None,
 ) -> dict[str, Any]:
     from sparkle_cli.media.ffmpeg import input_args, run_ffmpeg
     from sparkle_cli.media.video import probe
@@ -344,36 +373,57 @@ def assemble(
     if raw.video is None or raw.video.frames != expected:
         got = raw.video.frames if raw.video else 0
         raise RuntimeError(f"the joined clips have {got} frames, the timeline needs {expected}")
-    run_ffmpeg(
-        [
-            "-y",
-            "-i",
-            out["raw"],
-            *input_args(audio),
-            "-map",
-            "0:v:0",
-            "-map",
-            "1:a:0",
-            "-c:v",
-            "copy",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "160k",
-            "-ar",
-            "48000",
-            "-metadata",
-            f"title={title}",
-            "-movflags",
-            "+faststart",
-            out["final"],
-        ]
-    )
+    subtitles = subtitles or {"language": "und", "burn": False}
+    atomic.write_text(out["srt"], to_srt(timeline["lines"], names))
+    atomic.write_text(out["vtt"], to_vtt(timeline["lines"], names))
+    burned: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="sparkle-final-") as tmp:
+        picture = out["raw"]
+        if subtitles.get("burn") and timeline["lines"]:
+            from sparkle_cli.media.burn import Cue, burn_video
+
+            picture = str(Path(tmp) / "burned.mp4")
+            spoken = [Cue(a, b, text) for a, b, text in cues(timeline["lines"], names)]
+            frames_mouths = {int(k): [tuple(b) for b in v] for k, v in (mouths or {}).items()}
+            burned = burn_video(out["raw"], picture, spoken, fps, frames_mouths)  # type: ignore[arg-type]
+        # The dialogue rides along as a soft subtitle track (mov_text), so any player can show it.
+        track = Path(tmp) / "subtitles.srt"
+        track.write_text(to_srt(timeline["lines"], names) or "", encoding="utf-8")
+        with_track = bool(timeline["lines"])
+        run_ffmpeg(
+            [
+                "-y",
+                "-i",
+                picture,
+                *input_args(audio),
+                *(["-f", "srt", "-i", str(track)] if with_track else []),
+                "-map",
+                "0:v:0",
+                "-map",
+                "1:a:0",
+                *(
+                    ["-map", "2:s:0", "-c:s", "mov_text", "-metadata:s:s:0", f"language={subtitles['language']}"]
+                    if with_track
+                    else []
+                ),
+                "-c:v",
+                "copy",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "160k",
+                "-ar",
+                "48000",
+                "-metadata",
+                f"title={title}",
+                "-movflags",
+                "+faststart",
+                out["final"],
+            ]
+        )
     final = probe(out["final"])
     if final.video is None or final.audio is None:
         raise RuntimeError("the final movie is missing its video or audio stream")
-    atomic.write_text(out["srt"], to_srt(timeline["lines"], names))
-    atomic.write_text(out["vtt"], to_vtt(timeline["lines"], names))
     shots = []
     for clip, timing in zip(clips, timeline["shots"], strict=True):
         start_frame = round(timing["start_s"] * fps)
@@ -389,6 +439,12 @@ def assemble(
         )
     alignment = {
         "lipsync_skipped": lipsync_skipped or {},
+        "subtitles": {
+            "track": "mov_text" if timeline["lines"] else None,
+            "language": subtitles["language"],
+            "burned": bool(burned),
+            "cues": burned,
+        },
         "fps": fps,
         "total_frames": expected,
         "duration_s": expected / fps,
