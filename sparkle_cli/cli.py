@@ -549,26 +549,37 @@ def _dry_run(run: Any, options: Any, as_json: bool) -> int:
     if as_json:
         _print_json({"run_id": run.run_id, "dry_run": True, "stages": report.stages})
         return EXIT_OK
-    table = Table(title=f"dry run of {run.run_id}: nothing is rendered")
-    for column in ("stage", "render", "skip", "est. seconds", "notes"):
-        table.add_column(column)
+    from rich import box
+
+    from sparkle_cli.views import show
+
+    table = Table(title=f"dry run of {run.run_id}: nothing is rendered", box=box.SIMPLE_HEAD, title_justify="left")
+    for column in ("stage", "make", "redo", "depends", "skip", "est. s"):
+        table.add_column(column, justify="left" if column == "stage" else "right", no_wrap=True)
+    notes: list[str] = []
     for stage in report.stages:
-        reasons = sorted({f"{i['item_id']}: {i['reason']}" for i in stage["items"] if i["action"] == "render"})
-        note = stage.get("pending") or ""
-        if reasons:
-            note = "; ".join(reasons[:4]) + (" ..." if len(reasons) > 4 else "") + (f" ({note})" if note else "")
+        kinds = [i.get("kind") for i in stage["items"]]
+        unknown = "pending" in stage
         table.add_row(
             stage["stage_id"],
-            "?"
-            if stage["render_count"] is None
-            else f"{stage['render_count']}+"
-            if stage.get("pending")
-            else str(stage["render_count"]),
-            str(stage["skip_count"]),
+            str(kinds.count("make")) + ("+?" if unknown else ""),
+            str(kinds.count("redo")),
+            str(kinds.count("depends")),
+            str(kinds.count("skip")),
             f"{stage['estimate_s']:.1f}",
-            note,
         )
+        for item in stage["items"]:
+            if item["kind"] in ("redo", "depends") or (item["kind"] == "make" and len(notes) < 40):
+                notes.append(f"  {stage['stage_id']}/{item['item_id']}: {item['reason']}")
+        if unknown:
+            notes.append(f"  {stage['stage_id']}: {stage['pending']}")
     console.print(table)
+    if notes:
+        console.print("why:", highlight=False)
+        for note in notes[:60]:
+            console.print(show(note, 300), highlight=False)
+        if len(notes) > 60:
+            console.print(f"  ... and {len(notes) - 60} more (--json lists every item)", highlight=False)
     return EXIT_OK
 
 

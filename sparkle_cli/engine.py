@@ -37,7 +37,7 @@ from sparkle_cli.fingerprint import change_reason, file_record, input_digests, i
 from sparkle_cli.manifests import StageManifest, mend_tail
 from sparkle_cli.rundir import RunDir, now_iso
 from sparkle_cli.stages import all_stages, get_stage
-from sparkle_cli.stages.base import Item, Stage, StageContext
+from sparkle_cli.stages.base import Item, Stage, StageContext, pending_inputs
 
 _MAGIC = {
     ".png": lambda b: b.startswith(b"\x89PNG\r\n\x1a\n"),
@@ -344,7 +344,10 @@ class Engine:
             if not manifest or manifest.get("status") != "succeeded":
                 raise StageError("plan_intake has not finished; run `sparkle produce` without --from")
             plan = self.run.read_json(self.run.abs(manifest["items"]["plan"]["outputs"]["plan"]["path"]))
-        return StageContext(run=self.run, plan=plan, options=dict(self.run.read_state().get("options") or {}))
+        options = self.run.read_state().get("options")
+        return StageContext(
+            run=self.run, plan=plan, options=dict(options) if isinstance(options, dict) else {}, stage_id=stage.id
+        )
 
     def plan_items(
         self, stage: Stage, ctx: StageContext, items: list[Item], manifest: dict[str, Any], force: bool
@@ -649,52 +652,112 @@ class Engine:
 
     # --- dry run -------------------------------------------------------------------
     def dry_run(self, options: ProduceOptions) -> DryRunReport:
-        """What `produce` would make and skip, without making anything."""
+        """What `produce` would make, redo and skip, and why, without making anything.
+
+        Stages are walked in order. An item whose inputs are all known (its upstream items stay as
+        they are) is fingerprinted as `produce` would: skipped, made, or redone with the input that
+        changed. An item that reads the output of an item that will be made first is reported as
+        depending on that item, since its inputs are only known once that one exists.
+        """
         self.run.require()
         report = DryRunReport()
-        blocked_by: str | None = None
         forced_from = [s.id for s in all_stages()].index(options.from_stage) if options.from_stage else None
+        pending: set[str] = set()  # "stage/item" keys that this produce would make
         for stage in self.selected_stages(options):
             number = [s.id for s in all_stages()].index(stage.id)
             force = options.force or (forced_from is not None and number >= forced_from)
             entry: dict[str, Any] = {"stage_id": stage.id, "items": []}
-            if blocked_by is None:
-                try:
-                    ctx = self.context(stage)
-                    ctx.dry_run = True
-                    if options.qa_mode:
-                        ctx.options["qa_mode"] = options.qa_mode
-                    if options.burn_subtitles is not None:
-                        ctx.options["burn_subtitles"] = options.burn_subtitles
-                    manifest = self.run.read_manifest(stage.id) or {"items": {}}
-                    for batch in stage.phases(ctx):
-                        planned = self.plan_items(stage, ctx, batch, manifest, force)
-                        for p in planned:
-                            entry["items"].append(
-                                {
-                                    "item_id": p.item.id,
-                                    "label": p.item.label,
-                                    "action": "skip" if p.reason is None else "render",
-                                    "reason": p.reason or "up to date",
-                                    "estimate_s": 0.0 if p.reason is None else p.item.estimate_s,
-                                }
-                            )
-                            if p.reason is None:
-                                ctx.results[p.item.id] = manifest["items"][p.item.id].get("result") or {}
-                                ctx.records[p.item.id] = manifest["items"][p.item.id]
-                except (StageError, KeyError):
-                    # A later phase needs outputs an earlier phase would make first.
-                    entry["pending"] = "its later items wait for the ones listed"
-                if any(i["action"] == "render" for i in entry["items"]) or "pending" in entry:
-                    blocked_by = stage.id  # what follows reads outputs that will change
-            else:
-                entry["pending"] = "renders once the stages before it have run; its items are not known yet"
-            known = "pending" not in entry or entry["items"]
+            ctx: StageContext | None = None
+            try:
+                ctx = self.context(stage)
+                if stage.id != "plan_intake" and "plan_intake/plan" in pending:
+                    # The plan is read again before anything else: later stages see the edited plan.
+                    ctx.plan = _normalized(self.run)
+                ctx.dry_run, ctx.stage_id, ctx.pending = True, stage.id, pending
+                if options.qa_mode:
+                    ctx.options["qa_mode"] = options.qa_mode
+                if options.burn_subtitles is not None:
+                    ctx.options["burn_subtitles"] = options.burn_subtitles
+                manifest = self.run.read_manifest(stage.id) or {"items": {}}
+                for batch in stage.phases(ctx):
+                    planned = self.plan_items(stage, ctx, batch, manifest, force)
+                    entry["items"] += self._predict(stage, ctx, planned, manifest, pending)
+            except (StageError, KeyError, IndexError, TypeError, ValueError):
+                # Its items (or its later ones) can only be listed once what it reads exists.
+                waiting = sorted(ctx.pending_reads) if ctx is not None else []
+                later = "later " if entry["items"] else ""
+                what = ", ".join(waiting[:3]) + (" ..." if len(waiting) > 3 else "") if waiting else ""
+                entry["pending"] = (
+                    f"its {later}items are known once {what} exist"
+                    if what
+                    else f"its {later}items are known once the stages before it have run"
+                )
+                pending.add(f"{stage.id}/*")
+            known = "pending" not in entry
             entry["render_count"] = sum(1 for i in entry["items"] if i["action"] == "render") if known else None
             entry["skip_count"] = sum(1 for i in entry["items"] if i["action"] == "skip")
+            entry["depends_count"] = sum(1 for i in entry["items"] if i.get("depends_on"))
             entry["estimate_s"] = round(sum(i["estimate_s"] for i in entry["items"]), 2)
             report.stages.append(entry)
         return report
+
+    def _predict(
+        self,
+        stage: Stage,
+        ctx: StageContext,
+        planned: list[PlannedItem],
+        manifest: dict[str, Any],
+        pending: set[str],
+    ) -> list[dict[str, Any]]:
+        """One phase's items in a dry run: skip, make, redo (with the reason) or depends on (what)."""
+        reads = set(ctx.pending_reads)
+        ctx.pending_reads.clear()
+        placeholders = [pending_inputs(p.item.inputs) for p in planned]
+        covered = set().union(*placeholders) if placeholders else set()
+        # A pending item read while building the phase but named in no item's inputs (a shared
+        # timeline, say) could change any of them.
+        shared = reads - covered
+        out = []
+        for p, own in zip(planned, placeholders, strict=True):
+            depends = sorted(own | shared)
+            old = manifest["items"].get(p.item.id)
+            if p.reason == "forced":
+                kind, reason = "redo", "forced"
+            elif depends:
+                kind, reason = "depends", "depends on " + ", ".join(depends[:3]) + (" ..." if len(depends) > 3 else "")
+            elif p.reason is None:
+                kind, reason = "skip", "up to date"
+            elif old is None or p.reason == "not made yet":
+                kind, reason = "make", "not made yet"
+            else:
+                kind, reason = "redo", p.reason
+            if kind != "skip":
+                pending.add(f"{stage.id}/{p.item.id}")
+            if old is not None:  # later phases read it; a placeholder stands in where it will change
+                ctx.results[p.item.id] = old.get("result") or {}
+                ctx.records[p.item.id] = old
+            out.append(
+                {
+                    "item_id": p.item.id,
+                    "label": p.item.label,
+                    "action": "skip" if kind == "skip" else "render",
+                    "kind": kind,
+                    "reason": reason,
+                    "depends_on": depends,
+                    "estimate_s": 0.0 if kind == "skip" else p.item.estimate_s,
+                }
+            )
+        return out
+
+
+def _normalized(run: RunDir) -> dict[str, Any]:
+    """The plan as plan_intake would write it from plan.json now."""
+    from sparkle_cli.validation import check_plan, read_plan_file
+
+    check = check_plan(read_plan_file(run.plan_path))
+    check.raise_for_errors(str(run.plan_path))
+    assert check.normalized is not None
+    return check.normalized
 
 
 def _settings(item: Item) -> dict[str, Any]:

@@ -37,6 +37,26 @@ class Item:
     estimate_s: float = 0.1
 
 
+#: A dry run's stand-in for the hash of an output that will be made again: "pending:stage/item".
+PENDING = "pending:"
+
+
+def pending_inputs(value: Any) -> set[str]:
+    """The "stage/item" keys of every pending placeholder inside an item's inputs."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            if current.startswith(PENDING):
+                found.add(current[len(PENDING) :])
+        elif isinstance(current, dict):
+            stack.extend(current.values())
+        elif isinstance(current, (list, tuple)):
+            stack.extend(current)
+    return found
+
+
 @dataclass
 class StageContext:
     run: RunDir
@@ -45,8 +65,24 @@ class StageContext:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     dry_run: bool = False
+    #: This stage's id (a dry run names this stage's own items that will be made again).
+    stage_id: str = ""
+    #: In a dry run: "stage/item" keys (or "stage/*") that will be made again before this stage reads them.
+    pending: set[str] = field(default_factory=set)
+    #: In a dry run: the pending keys read while building the items of the current phase.
+    pending_reads: set[str] = field(default_factory=set)
     #: Upstream manifests, parsed once per stage: they do not change while this stage runs.
     _manifests: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def _pending(self, stage_id: str, item_id: str) -> str | None:
+        """In a dry run, the key of an item that will be made again (so its outputs are not known)."""
+        if not self.dry_run:
+            return None
+        key = f"{stage_id}/{item_id}"
+        if key in self.pending or f"{stage_id}/*" in self.pending:
+            self.pending_reads.add(key)
+            return key
+        return None
 
     def manifest(self, stage_id: str) -> dict[str, Any]:
         manifest = self._manifests.get(stage_id)
@@ -66,16 +102,31 @@ class StageContext:
         return record
 
     def output(self, stage_id: str, item_id: str, name: str) -> tuple[Path, str]:
-        """Absolute path and sha256 of an upstream item's output."""
+        """Absolute path and sha256 of an upstream item's output.
+
+        In a dry run, an item that will be made again has no known hash yet: a placeholder naming
+        it stands in, so whatever reads it is reported as depending on it.
+        """
+        pending = self._pending(stage_id, item_id)
+        if pending:
+            known = ((self.manifest(stage_id)["items"].get(item_id) or {}).get("outputs") or {}).get(name)
+            return (self.run.abs(known["path"]) if known else self.run.path / stage_id / "pending"), PENDING + pending
         record = self.item_record(stage_id, item_id)["outputs"][name]
         return self.run.abs(record["path"]), record["sha256"]
 
     def own(self, item_id: str, name: str) -> tuple[Path, str]:
         """Absolute path and sha256 of an output of this stage's earlier phase."""
-        record = self.records[item_id]["outputs"][name]
+        pending = self._pending(self.stage_id, item_id)
+        record = (self.records.get(item_id) or {}).get("outputs", {}).get(name)
+        if pending:
+            return (self.run.abs(record["path"]) if record else self.run.path / "pending"), PENDING + pending
+        if record is None:
+            raise KeyError(f"{self.stage_id}/{item_id}")
         return self.run.abs(record["path"]), record["sha256"]
 
     def result(self, stage_id: str, item_id: str) -> dict[str, Any]:
+        if self._pending(stage_id, item_id):  # a dry run notes the read; the last result stands in
+            return (self.manifest(stage_id)["items"].get(item_id) or {}).get("result") or {}
         return self.item_record(stage_id, item_id).get("result") or {}
 
 

@@ -76,7 +76,7 @@ class VideoClipQA(Stage):
                 id="continuity",
                 label="continuity between shots",
                 inputs={
-                    "signatures": [ctx.records[s]["outputs"]["clip"]["sha256"] for s in shots],
+                    "signatures": [ctx.own(s, "clip")[1] for s in shots],
                     "policy": policy,
                     "qa_mode": qa_mode,
                 },
