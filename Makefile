@@ -34,8 +34,11 @@ install-dev: $(VENV)/.installed-dev
 
 install-ml: $(VENV)/.installed-ml
 
+# Two test processes, a file each at a time: most tests wait on subprocesses, media and browsers.
+PYTEST_ARGS ?= -q -n 2 --dist loadfile
+
 test: install-ml
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: install
 	@$(BIN)/sparkle plan "$$(cat $(DEMO_PROMPT))" --shots 4 --runs-dir $(RUNS) --run-id demo-$$(date +%Y%m%d-%H%M%S) --json > .demo-plan.json
@@ -45,7 +48,7 @@ demo: install
 	  echo "Artifacts: $(BIN)/sparkle artifacts $$run_id --runs-dir $(RUNS)"
 
 bench: install
-	$(BIN)/python bench/pipeline.py --runs-dir bench/out
+	$(BIN)/python bench/pipeline.py --runs-dir bench/out $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check sparkle_cli tests bench
