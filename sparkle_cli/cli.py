@@ -323,7 +323,7 @@ def plan(
 
         plan_data = result.envelope["validated_plan"]
         total = sum(s["duration_sec"] for s in plan_data["shots"])
-        lines = sum(1 for e in plan_data["dialogue_timeline"] if e.get("type") == "dialogue")
+        lines = sum(1 for e in plan_data.get("dialogue_timeline") or [] if e.get("type") == "dialogue")
         console.print(
             f"[bold]{show(plan_data['title'], 120)}[/]: {plural(len(plan_data['shots']), 'shot')}, "
             f"{plural(len(plan_data['base_images']), 'keyframe')}, {plural(lines, 'line')}, {total:.1f} s; "

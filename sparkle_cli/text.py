@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-#: C0 controls, DEL, C1 controls, and the Unicode controls that reorder or hide text.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+#: C0 controls, DEL, C1 controls, the Unicode controls that reorder or hide text, and lone
+#: surrogates (which no terminal or file can be given).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 _ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 #: The longest value an error message quotes.

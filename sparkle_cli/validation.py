@@ -84,7 +84,7 @@ def check_plan(data: Any) -> PlanCheck:
     envelope = dict(data) if "validated_plan" in data else {"request": {}, "validated_plan": data}
     raw = envelope.get("validated_plan")
     # Text that could never be written to a file or handed to a program is refused up front.
-    check.errors.extend(_text_errors(envelope))
+    check.errors.extend(_envelope_text_errors(envelope))
     try:
         model = PlanEnvelope.model_validate(envelope)
     except ValidationError as exc:
@@ -116,11 +116,14 @@ _ONE_LINE = {("title",), ("characters", "*", "name")}
 _PROSE_ALLOWED = {"\\n", "\\t"}
 
 
-def _text_errors(envelope: dict[str, Any]) -> list[str]:
-    """NUL, lone surrogates and control characters where they would reach a file or a program."""
+def text_errors(value: Any, loc: tuple[Any, ...] = ()) -> list[str]:
+    """NUL, lone surrogates and control characters where they would reach a file or a program.
+
+    `loc` is where `value` sits; plan fields (not under request, metadata or options) are held to
+    the stricter rules for one-line and prose text.
+    """
     errors: list[str] = []
-    stack: list[tuple[Any, tuple[Any, ...]]] = [(envelope.get("validated_plan"), ())]
-    stack.append((envelope.get("request"), ("request",)))
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, loc)]
     while stack and len(errors) < 20:
         value, loc = stack.pop()
         if isinstance(value, dict):
@@ -141,9 +144,21 @@ def _text_errors(envelope: dict[str, Any]) -> list[str]:
                 errors.append(f"{where}: holds a NUL character")
             elif shape in _ONE_LINE and found:
                 errors.append(f"{where}: holds control characters ({', '.join(found)}); use plain text")
-            elif loc and loc[0] != "request" and set(found) - _PROSE_ALLOWED and not _in_metadata(loc):
+            elif loc and loc[0] not in _ENVELOPE and set(found) - _PROSE_ALLOWED and not _in_metadata(loc):
                 bad = sorted(set(found) - _PROSE_ALLOWED)
                 errors.append(f"{where}: holds control characters ({', '.join(bad)}); use plain text")
+    return errors
+
+
+#: Envelope fields beside the plan: their text goes to the run as data, never to a program.
+_ENVELOPE = ("request", "metadata", "generated_at", "schema_uri")
+
+
+def _envelope_text_errors(envelope: dict[str, Any]) -> list[str]:
+    errors = text_errors(envelope.get("validated_plan"))
+    for key, value in envelope.items():
+        if key != "validated_plan":
+            errors += text_errors(value, (key,) if isinstance(key, str) else ("(key)",))
     return errors
 
 
@@ -224,14 +239,15 @@ def _chain_errors(plan: dict[str, Any]) -> list[str]:
 
 def _timeline_errors(plan: dict[str, Any]) -> list[str]:
     errors = []
-    characters = {c.get("id") for c in _list(plan, "characters")}
+    characters = {c.get("id") for c in _list(plan, "characters") if isinstance(c.get("id"), str)}
     durations = [_num(s.get("duration_sec")) for s in _list(plan, "shots")]
     total = sum(d for d in durations if d and d > 0)
     if total > MAX_MOVIE_SECONDS:
         errors.append(f"shots: the movie runs {total:.1f} s, more than the {MAX_MOVIE_SECONDS:.0f} s allowed")
     entries = []
     for i, entry in enumerate(_list(plan, "dialogue_timeline")):
-        if entry.get("type") == "dialogue" and entry.get("character_id") not in characters:
+        speaker = entry.get("character_id")
+        if entry.get("type") == "dialogue" and (not isinstance(speaker, str) or speaker not in characters):
             known = safe(", ".join(sorted(str(c) for c in characters if c)) or "none", 200)
             errors.append(
                 f"dialogue_timeline[{i}].character_id: unknown character {quote(entry.get('character_id'))} (characters: {known})"

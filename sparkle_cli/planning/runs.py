@@ -15,12 +15,12 @@ from typing import Any
 from sparkle_cli import atomic
 from sparkle_cli.backends import registry
 from sparkle_cli.backends.base import BackendUnavailable
-from sparkle_cli.errors import SparkleError, UsageError
+from sparkle_cli.errors import PlanInvalid, SparkleError, UsageError
 from sparkle_cli.planning import auto, postprocess
 from sparkle_cli.planning.options import PlanOptions
 from sparkle_cli.profiles import DEFAULT_PROFILE, load_profile
 from sparkle_cli.rundir import RunDir, check_run_id, new_run_id, now_iso
-from sparkle_cli.validation import check_plan, read_plan_file
+from sparkle_cli.validation import check_plan, read_plan_file, text_errors
 
 SCHEMA_URI = "sparkle://schemas/MoviePlan.schema.json"
 #: A language-model planner's request and raw answers, inside the run.
@@ -159,8 +159,19 @@ def plan_from_file(root: Path, path: Path, *, profile: str | None = None, run_id
     data = read_plan_file(path)
     if isinstance(data, dict) and "validated_plan" in data and isinstance(data["validated_plan"], dict):
         plan = copy.deepcopy(data["validated_plan"])
-        request = dict(data.get("request") or {})
-        metadata = dict(data.get("metadata") or {})
+        request, metadata = data.get("request") or {}, data.get("metadata") or {}
+        # The envelope's request and metadata go into the run as well: they are checked too.
+        problems = [
+            f"{key}: expected an object"
+            for key, value in (("request", request), ("metadata", metadata))
+            if not isinstance(value, dict)
+        ]
+        problems += text_errors(request, ("request",)) + text_errors(metadata, ("metadata",))
+        if problems:
+            raise PlanInvalid(
+                f"{path}: the plan has {len(problems)} problem{'s' if len(problems) != 1 else ''}", lines=problems
+            )
+        request, metadata = dict(request), dict(metadata)
     else:
         plan = copy.deepcopy(data)
         request, metadata = {}, {}
