@@ -27,7 +27,12 @@ def sparkle(runs: Path, *args: str, env: dict[str, str] | None = None) -> subpro
 def produced(tmp_path_factory: pytest.TempPathFactory) -> Path:
     runs = tmp_path_factory.mktemp("runs")
     for run_id in (LONG_ID, LONG_ID[:-1] + "c"):
-        assert sparkle(runs, "plan", "--from-file", str(SAMPLE_PLAN), "--profile", "builtin", "--run-id", run_id).returncode == 0
+        assert (
+            sparkle(
+                runs, "plan", "--from-file", str(SAMPLE_PLAN), "--profile", "builtin", "--run-id", run_id
+            ).returncode
+            == 0
+        )
     made = sparkle(runs, "produce", LONG_ID)
     assert made.returncode == 0, made.stderr
     return runs

@@ -205,22 +205,27 @@ def test_an_output_path_that_is_a_directory_fails_the_run_and_says_so(runs: Path
 
 
 def test_a_full_disk_is_recorded_as_a_failure(runs: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills up as a clip is put in place: the run says failed, with the reason."""
     import errno
+    import types
 
-    from sparkle_cli.stages import video_clips
+    from sparkle_cli import engine
 
     run = planned(cli, runs)
-    monkeypatch.setenv("SPARKLE_WORKERS", "1")  # the fault is planted in this process
 
-    def no_space(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device", str(run / "video_clips" / "shot_001.mp4"))
+    def replace(src, dst, *args, **kwargs):
+        if "video_clips" in str(dst) and str(dst).endswith(".mp4"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+        return os.replace(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(video_clips, "render_clip", no_space)
+    monkeypatch.setattr(engine, "os", types.SimpleNamespace(**{**vars(os), "replace": replace}))
     result = cli("produce", "r")
     assert result.exit_code == 1, result.output
     state = json.loads((run / "run.json").read_text())
-    assert state["status"] == "failed" and "No space left on device" in state["error"]
-    assert json.loads(cli("status", "r", "--json").output)["status"] == "failed"
+    assert state["status"] == "failed" and "No space left on device" in state["error"], state
+    status = json.loads(cli("status", "r", "--json").output)
+    assert status["status"] == "failed" and status["stages"]["video_clips"]["status"] == "failed"
+    assert "No space left on device" in status["error"]
 
 
 def test_a_runs_directory_that_is_a_file_is_a_clear_error(tmp_path: Path, cli) -> None:
