@@ -55,12 +55,23 @@ def framing(prompt: str) -> str | None:
 
 
 def named_characters(plan: dict[str, Any], text: str) -> list[str]:
-    """The plan's characters named in `text`, by id or name, in the order they first appear."""
+    """The plan's characters named in `text`, by id or name, in the order they first appear.
+
+    A character is also found by the first or last word of its name ("Mara" for "Mara Holt"),
+    but only when no one else in the cast shares that word: "Chef" names neither of two chefs.
+    """
     lowered = text.lower()
+    words: dict[str, int] = {}
+    for c in plan["characters"]:
+        for word in {w.lower() for w in c["name"].split()[:1] + c["name"].split()[-1:]}:
+            words[word] = words.get(word, 0) + 1
     hits = []
     for c in plan["characters"]:
+        parts = c["name"].split()
+        names = {c["id"], c["id"].replace("_", " "), c["name"]}
+        names |= {w for w in parts[:1] + parts[-1:] if words.get(w.lower()) == 1}
         spots = []
-        for name in {c["id"], c["id"].replace("_", " "), c["name"], c["name"].split()[0] if c["name"].split() else ""}:
+        for name in names:
             if name and (m := re.search(rf"(?<![a-z0-9]){re.escape(name.lower())}(?![a-z0-9])", lowered)):
                 spots.append(m.start())
         if spots:

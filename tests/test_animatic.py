@@ -553,3 +553,12 @@ def test_the_morph_backend_paints_close_ups_of_other_speakers(tmp_path: Path) ->
     assert psnr(cleo_frame, frames[0]) < 25 and psnr(cleo_frame, frames[-1]) < 25  # a third picture
     track = result.mouth_tracks["cleo"]
     assert all(track[i] is not None for i in range(24, 36)) and track[0] is None and track[-1] is None
+
+
+def test_a_title_two_characters_share_names_neither() -> None:
+    from sparkle_cli.planinfo import named_characters
+
+    plan = {"characters": [{"id": "chef_emery", "name": "Chef Emery"}, {"id": "chef_luca", "name": "Chef Luca"}]}
+    assert named_characters(plan, "Close-up of Chef Luca, a rival chef, speaking") == ["chef_luca"]
+    assert named_characters(plan, "Emery and Luca together") == ["chef_emery", "chef_luca"]
+    assert named_characters(plan, "The chef at the stove") == []
