@@ -480,12 +480,21 @@ def produce(
     """Run every unfinished stage of a run."""
 
     def body() -> int:
-        from sparkle_cli.engine import ProduceOptions
 
         if qa_mode not in (None, "full", "skip"):
             raise UsageError(f"--qa-mode must be full or skip, got {qa_mode!r}")
         chosen = _executor(executor, workers, ray_address)
+        try:
+            return _produce_checked(chosen)
+        finally:
+            chosen.close()  # also when a check below refuses the run: no worker outlives the command
+
+    def _produce_checked(chosen: Any) -> int:
+        from sparkle_cli.engine import ProduceOptions
+
         run = _run(runs_dir, run_id)
+        if not dry_run:
+            chosen.warm()  # workers start while the plan and the options are checked
         if qa_policy is not None:
             from sparkle_cli.qa_policy import load_policy
 
@@ -600,11 +609,20 @@ def resume(
     """Continue a stopped, failed or paused run (a paused producer is released)."""
 
     def body() -> int:
-        from sparkle_cli.engine import ProduceOptions
 
         chosen = _executor(executor, workers, ray_address)
+        try:
+            return _resume_checked(chosen)
+        finally:
+            chosen.close()
+
+    def _resume_checked(chosen: Any) -> int:
+        from sparkle_cli.engine import ProduceOptions
+
         run = _run(runs_dir, run_id)
         holder = run.holder()
+        if holder is None:
+            chosen.warm()
         if holder is not None:
             if run.control() == "pause" or run.read_state().get("status") == "paused":
                 run.request("run")

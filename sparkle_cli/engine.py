@@ -492,6 +492,9 @@ class Engine:
             return
         by_id = {p.item.id: p for p in to_run}
         temps: dict[str, dict[str, Path]] = {}
+        if self.executor.slots > 1:
+            # Longest first: the last items to finish are short ones, so no worker idles long at the end.
+            to_run = sorted(to_run, key=lambda p: -p.item.estimate_s)
         try:
             for outcome in self.executor.run(self._tasks(stage, ctx, to_run, temps)):
                 p = by_id[outcome.task.item_id]

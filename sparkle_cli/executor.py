@@ -167,6 +167,9 @@ class Executor:
     def prepare(self, run_path: Any) -> None:
         """Check, before anything renders, that this executor can serve the run in `run_path`."""
 
+    def warm(self) -> None:
+        """Start what takes a while to start (worker processes), in the background, if anything."""
+
     def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
         raise NotImplementedError
 

@@ -199,6 +199,22 @@ class PoolExecutor(Executor):
             else:
                 self._active.discard(stage_id)
 
+    def prepare(self, run_path: Any) -> None:
+        self.warm()
+
+    def warm(self) -> None:
+        """Start the CPU workers in the background (once), while the caller checks the plan and the
+        run's first, light items go on in this process."""
+        if getattr(self, "_warming", None) is None:
+            self._warming = threading.Thread(target=self._warm, name="pool-warm", daemon=True)
+            self._warming.start()
+
+    def _warm(self) -> None:
+        try:
+            self._pool("cpu").submit(int).result()  # a forkserver pool starts all its workers at once
+        except Exception:  # a pool that cannot start says so when an item is sent to it
+            pass
+
     def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
         feed = TaskFeed(tasks)
         pending: dict[Future[Outcome], tuple[Task, str, ProcessPoolExecutor]] = {}
@@ -206,6 +222,15 @@ class PoolExecutor(Executor):
         try:
             while True:
                 while len(pending) < self.slots and (task := feed.peek()) is not None:
+                    if task.backend is None:
+                        # Items without a backend (normalizing the plan, stitching, joining, reports)
+                        # are light or wait on ffmpeg: they run here, beside the workers' items.
+                        feed.take()
+                        self.notify("start", task, "main")
+                        outcome = ex.execute(task)
+                        self.notify("done", task, "main")
+                        yield outcome
+                        continue
                     slots = self._slots_for(task)
                     try:
                         slot = slots.get(block=not pending, timeout=0.2)
@@ -261,6 +286,9 @@ class PoolExecutor(Executor):
             pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
+        warming = getattr(self, "_warming", None)
+        if warming is not None:
+            warming.join()
         self.end_stage()
         self._aborted = False
         with self._lock:

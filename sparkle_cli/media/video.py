@@ -301,6 +301,38 @@ def iter_frames(
             yield frame.to_ndarray(**kwargs)
 
 
+def iter_decoded(path: str | Path) -> Iterator[Any]:
+    """Every frame as PyAV decodes it (no conversion), in order; the decoder may use several threads."""
+    with _open_input(path) as container:
+        stream = _video_stream(container, path)
+        stream.thread_type = "AUTO"
+        yield from container.decode(stream)
+
+
+def y_plane(frame: Any) -> np.ndarray:
+    """A decoded frame's luma plane as an HxW uint8 array (a view, no copy)."""
+    plane = frame.planes[0]
+    return np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[: frame.height, : frame.width]
+
+
+def plane_luma(frame: Any, y: np.ndarray) -> float:
+    """Mean luma on the 0..255 scale: limited-range video (16..235) is stretched as an RGB conversion would."""
+    mean = float(y.mean())
+    if frame.format.name.startswith("yuv") and "j" not in frame.format.name:
+        mean = (mean - 16.0) * 255.0 / 219.0
+    return max(0.0, min(255.0, mean))
+
+
+def to_rgb(frame: Any) -> np.ndarray:
+    return frame.to_ndarray(format="rgb24")
+
+
+def iter_luma(path: str | Path) -> Iterator[float]:
+    """Each frame's mean luma on the 0..255 scale, read from the decoded Y plane (no colour conversion)."""
+    for frame in iter_decoded(path):
+        yield plane_luma(frame, y_plane(frame))
+
+
 def read_frames(path: str | Path, indices: list[int]) -> list[np.ndarray]:
     """The RGB frames at `indices` (in the order asked), decoding from the start."""
     if not indices:

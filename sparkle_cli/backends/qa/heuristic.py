@@ -7,6 +7,7 @@ is it safe) is reported `not_evaluated`, never passed.
 from __future__ import annotations
 
 import struct
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ class HeuristicQA(Backend):
         import numpy as np
         from PIL import Image
 
-        from sparkle_cli.media.video import iter_frames, mean_luma, probe, psnr
+        from sparkle_cli.media.video import iter_decoded, plane_luma, probe, psnr, to_rgb, y_plane
 
         info = probe(clip)
         checks: dict[str, dict[str, Any]] = {}
@@ -75,18 +76,22 @@ class HeuristicQA(Backend):
         )
         black, moving, pairs = 0, 0, 0
         first = last = previous = None
-        for frame in iter_frames(clip):
+        # Luma straight from the decoded planes; colour only for the first and last frames.
+        for decoded in iter_decoded(clip):
+            y = y_plane(decoded)
             if first is None:
-                first = frame
-            if mean_luma(frame) < policy["black_luma"]:
+                first = to_rgb(decoded)
+            if plane_luma(decoded, y) < policy["black_luma"]:
                 black += 1
-            small = frame[::4, ::4].astype(np.int16)
+            small = y[::4, ::4].astype(np.int16)
             if previous is not None:
                 pairs += 1
                 if np.abs(small - previous).mean() > 0.05:
                     moving += 1
             previous = small
-            last = frame
+            last = decoded
+        if last is not None:
+            last = to_rgb(last)
         if first is None or last is None:
             checks["decodable"] = check(FAILED, "no frame could be decoded")
             return {**summarize(checks), "signatures": {}}
@@ -119,7 +124,7 @@ class HeuristicQA(Backend):
 
     def check_final(self, video: str, *, timeline: dict[str, Any], policy: dict[str, Any]) -> dict[str, Any]:
         from sparkle_cli.media import audio as audio_mod
-        from sparkle_cli.media.video import iter_frames, mean_luma, probe
+        from sparkle_cli.media.video import iter_luma, probe
 
         info = probe(video)
         checks: dict[str, dict[str, Any]] = {}
@@ -152,7 +157,12 @@ class HeuristicQA(Backend):
         )
         lines = timeline.get("lines", [])
         spans = [(line["start_time_actual_s"], line["end_time_actual_s"]) for line in lines]
-        scan = audio_mod.scan_audio(video, spans)
+        # ffmpeg measures the loudness in its own process while this one reads the frames and samples.
+        with ThreadPoolExecutor(1) as side:
+            loudness_job = side.submit(audio_mod.measure_loudness, video, spans)
+            scan = audio_mod.scan_audio(video, spans)
+            black = [i for i, luma in enumerate(iter_luma(video)) if luma < policy["black_luma"]]
+            loudness = loudness_job.result()
         rate = scan.sample_rate
         checks["clipping"] = check(
             PASSED if scan.clipped <= policy["max_clipped_samples"] else FAILED,
@@ -160,7 +170,6 @@ class HeuristicQA(Backend):
             value=scan.clipped,
         )
         # Loudness is judged where people speak: music-free silence between lines says nothing.
-        loudness = audio_mod.measure_loudness(video, spans)
         lufs = loudness.get("integrated_lufs")
         speech_lufs = loudness.get("speech_lufs")
         if not lines:
@@ -193,9 +202,6 @@ class HeuristicQA(Backend):
             + (f"; silent: {', '.join(silent)}" if silent else ""),
             windows=windows,
         )
-        black = [
-            i for i, frame in enumerate(iter_frames(video, size=(160, 90))) if mean_luma(frame) < policy["black_luma"]
-        ]
         checks["black_frames"] = check(
             PASSED if len(black) <= policy["max_black_frames"] else FAILED,
             f"{len(black)} black frame(s)",
