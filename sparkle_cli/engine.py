@@ -291,10 +291,12 @@ class Engine:
         """
         selected = {s.id for s in stages}
         done: set[str] = set()
-        running: dict[str, threading.Thread] = {}
+        # Each stage thread says it has ended with an event of its own: Thread.join() cannot be
+        # trusted after a Ctrl-C interrupted it (it may return at once while the thread still runs).
+        running: dict[str, threading.Event] = {}
         errors: list[BaseException] = []
 
-        def work(stage: Stage) -> None:
+        def work(stage: Stage, ended: threading.Event) -> None:
             try:
                 self.run_stage(stage, force=forced(stage))
             except BaseException as exc:  # handed to the main thread, which raises it
@@ -302,6 +304,8 @@ class Engine:
                     self._abort.set()  # the stop request was consumed here; the other stages stop too
                 with self._lock:
                     errors.append(exc)
+            finally:
+                ended.set()
 
         try:
             while True:
@@ -316,14 +320,20 @@ class Engine:
                                 self.state["running_stages"] = [*running, stage.id]
                                 self.state["progress"] = round(len(done) / len(stages), 4)
                                 self.run.write_state(self.state)
-                            thread = threading.Thread(target=work, args=(stage,), name=f"stage-{stage.id}", daemon=True)
-                            running[stage.id] = thread
-                            thread.start()
+                            ended = threading.Event()
+                            running[stage.id] = ended
+                            try:
+                                threading.Thread(
+                                    target=work, args=(stage, ended), name=f"stage-{stage.id}", daemon=True
+                                ).start()
+                            except BaseException:
+                                if not any(t.name == f"stage-{stage.id}" for t in threading.enumerate()):
+                                    ended.set()  # it never started: nothing to wait for
+                                raise
                 if not running:
                     break
-                for stage_id, thread in list(running.items()):
-                    thread.join(0.05)
-                    if not thread.is_alive():
+                for stage_id, ended in list(running.items()):
+                    if ended.wait(0.05):
                         del running[stage_id]
                         done.add(stage_id)
                         with self._lock:
@@ -331,8 +341,8 @@ class Engine:
         except KeyboardInterrupt:
             self._abort.set()
             self.executor.abort()
-            for thread in running.values():
-                thread.join()
+            for ended in running.values():
+                ended.wait()
             raise
         if errors:
             raise errors[0]

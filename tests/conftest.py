@@ -77,6 +77,31 @@ def sample_plan_file(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def produced_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample plan produced once on the built-in backends: tests copy it (copy_run) instead of
+    making the same movie again. Its files are never changed here."""
+    root = tmp_path_factory.mktemp("produced-sample")
+    runner = CliRunner()
+    args = ["plan", "--from-file", str(SAMPLE_PLAN), "--profile", "builtin", "--run-id", "sample"]
+    assert runner.invoke(app, [*args, "--runs-dir", str(root)]).exit_code == 0
+    result = runner.invoke(app, ["produce", "sample", "--runs-dir", str(root)])
+    assert result.exit_code == 0, result.output
+    return root / "sample"
+
+
+def copy_run(source: Path, runs: Path, run_id: str | None = None) -> Path:
+    """A copy of a finished run in `runs` (times kept, so every item is still up to date there)."""
+    target = runs / (run_id or source.name)
+    shutil.copytree(source, target)
+    (target / ".lock").unlink(missing_ok=True)
+    if run_id and run_id != source.name:
+        state = json.loads((target / "run.json").read_text())
+        state["run_id"] = run_id
+        (target / "run.json").write_text(json.dumps(state))
+    return target
+
+
 def write_json(path: Path, data: object) -> Path:
     path.write_text(json.dumps(data, indent=2))
     return path

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SAMPLE_PLAN, write_json
+from .conftest import SAMPLE_PLAN, copy_run, write_json
 from .gated_backends import Gate
 
 SPARKLE = [sys.executable, "-m", "sparkle_cli"]
@@ -24,17 +24,12 @@ def sparkle(runs: Path, *args: str, env: dict[str, str] | None = None) -> subpro
 
 
 @pytest.fixture(scope="module")
-def produced(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def produced(tmp_path_factory: pytest.TempPathFactory, produced_sample: Path) -> Path:
+    """Two runs whose ids differ in the last letter: one produced, one only planned."""
     runs = tmp_path_factory.mktemp("runs")
-    for run_id in (LONG_ID, LONG_ID[:-1] + "c"):
-        assert (
-            sparkle(
-                runs, "plan", "--from-file", str(SAMPLE_PLAN), "--profile", "builtin", "--run-id", run_id
-            ).returncode
-            == 0
-        )
-    made = sparkle(runs, "produce", LONG_ID)
-    assert made.returncode == 0, made.stderr
+    copy_run(produced_sample, runs, LONG_ID)
+    args = ["plan", "--from-file", str(SAMPLE_PLAN), "--profile", "builtin", "--run-id", LONG_ID[:-1] + "c"]
+    assert sparkle(runs, *args).returncode == 0
     return runs
 
 

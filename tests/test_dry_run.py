@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SAMPLE_PLAN
+from .conftest import copy_run
 
 
 def redone_since(run: Path, since: int) -> set[tuple[str, str]]:
@@ -24,10 +24,8 @@ def edit(run: Path, change: Callable[[dict], None]) -> None:
 
 
 @pytest.fixture
-def produced(runs: Path, cli) -> Path:
-    assert cli("plan", "--from-file", str(SAMPLE_PLAN), "--profile", "builtin", "--run-id", "d").exit_code == 0
-    assert cli("produce", "d").exit_code == 0
-    return runs / "d"
+def produced(runs: Path, produced_sample: Path) -> Path:
+    return copy_run(produced_sample, runs, "d")
 
 
 def predict(cli) -> dict[tuple[str, str], dict]:

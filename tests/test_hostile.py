@@ -13,7 +13,7 @@ import pytest
 
 from sparkle_cli.media.video import probe
 
-from .conftest import SAMPLE_PLAN, write_json
+from .conftest import SAMPLE_PLAN, copy_run, write_json
 
 SPARKLE = [sys.executable, "-m", "sparkle_cli"]
 
@@ -172,9 +172,8 @@ def test_a_tampered_title_is_shown_escaped_by_runs_and_status(runs: Path, cli) -
 # --- 4. bad bytes and odd files do not break readers ----------------------------------------
 
 
-def test_bad_bytes_in_the_event_log_and_a_broken_run_json(runs: Path, cli) -> None:
-    run = planned(cli, runs)
-    assert cli("produce", "r").exit_code == 0
+def test_bad_bytes_in_the_event_log_and_a_broken_run_json(runs: Path, cli, produced_sample: Path) -> None:
+    run = copy_run(produced_sample, runs, "r")
     with open(run / "events.jsonl", "ab") as fh:
         fh.write(b'\xff\xfe{"stage": "x"\x00\n{"broken": ')
     for args in (["status", "r"], ["status", "r", "--json"], ["runs", "--json"], ["produce", "r"], ["resume", "r"]):
@@ -262,9 +261,8 @@ def test_late_failures_are_caught_by_validation(runs: Path, cli, tmp_path: Path)
 # --- 7. integrity of the published movie ---------------------------------------------------
 
 
-def test_a_changed_or_deleted_movie_is_not_offered_as_ready(runs: Path, cli) -> None:
-    run = planned(cli, runs)
-    assert cli("produce", "r").exit_code == 0
+def test_a_changed_or_deleted_movie_is_not_offered_as_ready(runs: Path, cli, produced_sample: Path) -> None:
+    run = copy_run(produced_sample, runs, "r")
     final = run / "assembly_lipsync" / "video_final.mp4"
     size = final.stat().st_size
     final.write_bytes(os.urandom(size))  # same size, other bytes

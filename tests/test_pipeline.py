@@ -15,7 +15,7 @@ from sparkle_cli.cli import app
 from sparkle_cli.media.audio import rms_dbfs
 from sparkle_cli.media.video import iter_frames, mean_luma, probe
 
-from .conftest import SAMPLE_PLAN, STAGES
+from .conftest import SAMPLE_PLAN, STAGES, copy_run
 
 
 def invoke(*args: str):
@@ -23,26 +23,9 @@ def invoke(*args: str):
 
 
 @pytest.fixture(scope="module")
-def produced(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The original sample plan imported with the built-in profile and produced once."""
-    root = tmp_path_factory.mktemp("runs")
-    assert (
-        invoke(
-            "plan",
-            "--from-file",
-            str(SAMPLE_PLAN),
-            "--profile",
-            "builtin",
-            "--run-id",
-            "sample",
-            "--runs-dir",
-            str(root),
-        ).exit_code
-        == 0
-    )
-    result = invoke("produce", "sample", "--runs-dir", str(root))
-    assert result.exit_code == 0, result.output
-    return root / "sample"
+def produced(produced_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The original sample plan imported with the built-in profile and produced (once per session)."""
+    return copy_run(produced_sample, tmp_path_factory.mktemp("runs"))
 
 
 def rendered(run: Path, since: int = 0) -> list[tuple[str, str]]:

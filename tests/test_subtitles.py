@@ -13,7 +13,7 @@ import pytest
 from sparkle_cli.media.burn import Cue, overlaps, place, split_long
 from sparkle_cli.media.video import read_frames
 
-from .conftest import SAMPLE_PLAN
+from .conftest import copy_run
 
 
 def soft_cues(movie: Path) -> tuple[str, list[tuple[float, float, str]]]:
@@ -36,22 +36,18 @@ def soft_cues(movie: Path) -> tuple[str, list[tuple[float, float, str]]]:
 
 
 @pytest.fixture(scope="module")
-def movies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The sample plan produced twice: as it is, and with --burn-subtitles."""
+def movies(tmp_path_factory: pytest.TempPathFactory, produced_sample: Path) -> dict[str, Path]:
+    """The sample plan produced as it is, and again with --burn-subtitles (only the movie is made again)."""
     from typer.testing import CliRunner
 
     from sparkle_cli.cli import app
 
     root = tmp_path_factory.mktemp("runs")
-    runner = CliRunner()
-    made = {}
-    for run_id, extra in (("plain", []), ("burned", ["--burn-subtitles"])):
-        args = ["plan", "--from-file", str(SAMPLE_PLAN), "--profile", "builtin", "--run-id", run_id]
-        assert runner.invoke(app, [*args, "--runs-dir", str(root)]).exit_code == 0
-        result = runner.invoke(app, ["produce", run_id, "--runs-dir", str(root), *extra])
-        assert result.exit_code == 0, result.output
-        made[run_id] = root / run_id
-    return made
+    plain = copy_run(produced_sample, root, "plain")
+    burned = copy_run(produced_sample, root, "burned")
+    result = CliRunner().invoke(app, ["produce", "burned", "--runs-dir", str(root), "--burn-subtitles"])
+    assert result.exit_code == 0, result.output
+    return {"plain": plain, "burned": burned}
 
 
 def test_the_movie_carries_the_dialogue_as_a_subtitle_track(movies: dict[str, Path]) -> None:

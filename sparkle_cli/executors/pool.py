@@ -251,6 +251,8 @@ class PoolExecutor(Executor):
                     try:
                         outcome = future.result()
                     except BrokenProcessPool as exc:
+                        if self._aborted:  # the workers were ended on purpose: nothing is run again
+                            raise KeyboardInterrupt from None
                         # A worker died (killed, out of memory): every item of that pool comes back here.
                         self._replace_pool(self._lane(slot), pool)
                         lost[task.item_id] = lost.get(task.item_id, 0) + 1
