@@ -34,8 +34,7 @@ install-dev: $(VENV)/.installed-dev
 
 install-ml: $(VENV)/.installed-ml
 
-# Two test processes, a file each at a time: most tests wait on subprocesses, media and browsers.
-PYTEST_ARGS ?= -q -n 2 --dist loadfile
+PYTEST_ARGS ?= -q
 
 test: install-ml
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
