@@ -44,15 +44,7 @@ def quiet_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("OLLAMA_HOST", f"127.0.0.1:{closed_port()}")
     monkeypatch.setenv("SPARKLE_CONFIG", str(home / "no-config.yaml"))
     monkeypatch.chdir(tmp_path)
-    for name in (
-        "SPARKLE_LLM_BASE_URL",
-        "SPARKLE_LLM_MODEL",
-        "SPARKLE_LLM_API_KEY",
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("SPARKLE_MODEL_PATH_PLANNER", raising=False)
+    # The planner variables themselves are cleared for every test (conftest).
     return home
 
 

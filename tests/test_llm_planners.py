@@ -52,18 +52,6 @@ def chat_server(tmp_path: Path) -> Iterator[Any]:
         server.stop()
 
 
-@pytest.fixture(autouse=True)
-def clean_llm_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "SPARKLE_LLM_BASE_URL",
-        "SPARKLE_LLM_MODEL",
-        "SPARKLE_LLM_API_KEY",
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
 def run_dirs(root: Path) -> list[Path]:
     return [p for p in root.iterdir() if not p.name.startswith(".")] if root.exists() else []
 
