@@ -77,6 +77,20 @@ def sample_plan_file(tmp_path: Path) -> Path:
     return target
 
 
+#: The built-in backends at a quarter of the pixels: for tests about the engine, not the picture.
+SMALL_PROFILE = {"video": {"model_id": "builtin-morph", "max_fps": 24, "width": 320, "height": 180}}
+
+
+@pytest.fixture(scope="session")
+def small_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A profile file (`--profile PATH`) with SMALL_PROFILE."""
+    return small_profile_in(tmp_path_factory.mktemp("profile"))
+
+
+def small_profile_in(folder: Path) -> Path:
+    return write_json(folder / "small-profile.json", SMALL_PROFILE)
+
+
 @pytest.fixture(scope="session")
 def produced_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample plan produced once on the built-in backends: tests copy it (copy_run) instead of

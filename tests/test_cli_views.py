@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SAMPLE_PLAN, copy_run, write_json
+from .conftest import SAMPLE_PLAN, copy_run, small_profile_in, write_json
 from .gated_backends import Gate
 
 SPARKLE = [sys.executable, "-m", "sparkle_cli"]
@@ -28,7 +28,8 @@ def produced(tmp_path_factory: pytest.TempPathFactory, produced_sample: Path) ->
     """Two runs whose ids differ in the last letter: one produced, one only planned."""
     runs = tmp_path_factory.mktemp("runs")
     copy_run(produced_sample, runs, LONG_ID)
-    args = ["plan", "--from-file", str(SAMPLE_PLAN), "--profile", "builtin", "--run-id", LONG_ID[:-1] + "c"]
+    profile = small_profile_in(runs.parent)
+    args = ["plan", "--from-file", str(SAMPLE_PLAN), "--profile", str(profile), "--run-id", LONG_ID[:-1] + "c"]
     assert sparkle(runs, *args).returncode == 0
     return runs
 

@@ -46,7 +46,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 _plan_bytes: dict[str, bytes] = {}
 
 
-def planned(root: Path, plan_file: Path) -> RunDir:
+def planned(root: Path, plan_file: Path, profile: Path) -> RunDir:
     """A fresh run holding the same plan.json every time (its envelope carries the planning time)."""
     from typer.testing import CliRunner
 
@@ -59,7 +59,7 @@ def planned(root: Path, plan_file: Path) -> RunDir:
             "--from-file",
             str(plan_file),
             "--profile",
-            "builtin",
+            str(profile),
             "--run-id",
             RUN_ID,
             "--runs-dir",
@@ -96,8 +96,8 @@ def item_events(run: RunDir, status: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def reference(root: Path, plan_file: Path) -> dict[str, Any]:
-    run = planned(root, plan_file)
+def reference(root: Path, plan_file: Path, small_profile: Path) -> dict[str, Any]:
+    run = planned(root, plan_file, small_profile)
     produce(run, SerialExecutor())
     return snapshot(run)
 
@@ -110,8 +110,10 @@ class InFlight(Observer):
         self.seen.append(by_worker)
 
 
-def test_two_local_workers_make_the_same_movie(root: Path, plan_file: Path, reference: dict[str, Any]) -> None:
-    run = planned(root, plan_file)
+def test_two_local_workers_make_the_same_movie(
+    root: Path, plan_file: Path, small_profile: Path, reference: dict[str, Any]
+) -> None:
+    run = planned(root, plan_file, small_profile)
     watch = InFlight()
     produce(run, PoolExecutor(2), watch)
     assert snapshot(run) == reference
@@ -157,11 +159,11 @@ def ray_cluster():
 
 
 def test_ray_makes_the_same_movie_with_tasks_and_actors(
-    root: Path, plan_file: Path, reference: dict[str, Any], ray_cluster
+    root: Path, plan_file: Path, small_profile: Path, reference: dict[str, Any], ray_cluster
 ) -> None:
     from sparkle_cli.executors.ray_executor import RayExecutor
 
-    run = planned(root, plan_file)
+    run = planned(root, plan_file, small_profile)
     # The clips go to model actors (as a GPU backend's would), everything else to Ray tasks.
     produce(run, RayExecutor(actor_kinds={"video"}))
     assert snapshot(run) == reference
@@ -172,12 +174,12 @@ def test_ray_makes_the_same_movie_with_tasks_and_actors(
 
 
 def test_a_killed_ray_worker_costs_one_item(
-    root: Path, plan_file: Path, reference: dict[str, Any], ray_cluster, tmp_path: Path
+    root: Path, plan_file: Path, small_profile: Path, reference: dict[str, Any], ray_cluster, tmp_path: Path
 ) -> None:
     from sparkle_cli.executors.ray_executor import RayExecutor
 
     gate = Gate(tmp_path / "gate")
-    run = planned(root, plan_file)
+    run = planned(root, plan_file, small_profile)
     envelope = json.loads(run.plan_path.read_text())
     envelope["validated_plan"]["render_profile"]["video"].update(
         model_id="gated", options={"gate_dir": str(gate.folder)}

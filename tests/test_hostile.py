@@ -13,7 +13,7 @@ import pytest
 
 from sparkle_cli.media.video import probe
 
-from .conftest import SAMPLE_PLAN, copy_run, write_json
+from .conftest import SAMPLE_PLAN, copy_run, small_profile_in, write_json
 
 SPARKLE = [sys.executable, "-m", "sparkle_cli"]
 
@@ -32,7 +32,8 @@ def planned(cli, runs: Path, run_id: str = "r", plan: dict | None = None, tmp: P
     if plan is not None:
         assert tmp is not None
         source = write_json(tmp / f"{run_id}.plan.json", plan)
-    result = cli("plan", "--from-file", str(source), "--profile", "builtin", "--run-id", run_id)
+    profile = small_profile_in(runs.parent)
+    result = cli("plan", "--from-file", str(source), "--profile", str(profile), "--run-id", run_id)
     assert result.exit_code == 0, result.output
     return runs / run_id
 

@@ -15,7 +15,7 @@ from sparkle_cli.cli import app
 from sparkle_cli.media.audio import rms_dbfs
 from sparkle_cli.media.video import iter_frames, mean_luma, probe
 
-from .conftest import SAMPLE_PLAN, STAGES, copy_run
+from .conftest import SAMPLE_PLAN, STAGES, copy_run, small_profile_in
 
 
 def invoke(*args: str):
@@ -192,7 +192,8 @@ def test_dry_run_renders_nothing(runs: Path, cli) -> None:
 
 
 def test_qa_skip_is_visible_everywhere(runs: Path, cli) -> None:
-    assert cli("plan", "--from-file", str(SAMPLE_PLAN), "--profile", "builtin", "--run-id", "skip").exit_code == 0
+    profile = small_profile_in(runs.parent)
+    assert cli("plan", "--from-file", str(SAMPLE_PLAN), "--profile", str(profile), "--run-id", "skip").exit_code == 0
     result = cli("produce", "skip", "--qa-mode", "skip")
     assert result.exit_code == 0, result.output
     assert "QA skipped" in result.output
@@ -210,7 +211,8 @@ def test_qa_skip_is_visible_everywhere(runs: Path, cli) -> None:
 
 
 def test_qa_after_a_skipped_run_really_checks(runs: Path, cli) -> None:
-    assert cli("plan", "--from-file", str(SAMPLE_PLAN), "--profile", "builtin", "--run-id", "late").exit_code == 0
+    profile = small_profile_in(runs.parent)
+    assert cli("plan", "--from-file", str(SAMPLE_PLAN), "--profile", str(profile), "--run-id", "late").exit_code == 0
     assert cli("produce", "late", "--qa-mode", "skip").exit_code == 0
     result = cli("qa", "late")
     assert result.exit_code == 0, result.output
