@@ -1,6 +1,6 @@
 """Mutated plans: every one is accepted (exit 0) or refused cleanly (exit 2), quickly, without a trace.
 
-Hundreds of plans (SPARKLE_FUZZ_CASES) are made from the sample by seeded random edits: values of the wrong
+Three thousand plans (SPARKLE_FUZZ_CASES) are made from the sample by seeded random edits: values of the wrong
 type, huge and tiny numbers, long, odd and control-laden strings, lone surrogates, deep
 nesting, removed and added keys, duplicated and emptied lists, torn and corrupted files.
 Each goes to `sparkle validate`; every other one also to `sparkle plan --from-file`, which must
@@ -20,14 +20,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from sparkle_cli.cli import app
 
 from .conftest import SAMPLE_PLAN
 
-#: SPARKLE_FUZZ_CASES=5000 digs deeper; the default keeps `make test` quick.
-CASES = int(os.environ.get("SPARKLE_FUZZ_CASES", "600"))
+#: SPARKLE_FUZZ_CASES=10000 digs deeper.
+CASES = int(os.environ.get("SPARKLE_FUZZ_CASES", "3000"))
 SEED = 20261203
 #: Far beyond what any case needs (most take milliseconds); only a hang reaches it.
 CASE_BOUND_S = 30
@@ -131,7 +133,11 @@ def _alarm(signum: int, frame: Any) -> None:
 
 
 @pytest.mark.slow
-def test_mutated_plans_are_accepted_or_refused_cleanly(tmp_path: Path) -> None:
+def test_mutated_plans_are_accepted_or_refused_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The runner turns the app into a command on every call, which costs more than most cases:
+    # build it once (the commands and their code are the same every time).
+    command = typer.main.get_command(app)
+    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: command)
     rng = random.Random(SEED)
     sample = json.loads(SAMPLE_PLAN.read_text())
     runner = CliRunner()
