@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -34,6 +36,29 @@ PLANNER_VARIABLES = (
     "OPENAI_BASE_URL",
     "SPARKLE_MODEL_PATH_PLANNER",
 )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cli_command_built_once() -> Iterator[None]:
+    """Typer's test runner turns the app into a command on every call (about 25 ms, more than most
+    commands take): build it once per app. The commands call the same code either way."""
+    import typer.main
+    import typer.testing
+
+    built: dict[int, Any] = {}
+    original = getattr(typer.testing, "_get_command", None)
+    if original is None:  # another Typer: nothing to save
+        yield
+        return
+
+    def command(typer_app: Any) -> Any:
+        if id(typer_app) not in built:
+            built[id(typer_app)] = original(typer_app)
+        return built[id(typer_app)]
+
+    typer.testing._get_command = command
+    yield
+    typer.testing._get_command = original
 
 
 @pytest.fixture(autouse=True)
