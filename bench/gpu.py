@@ -96,35 +96,33 @@ def save_full_sdxl(folder: Path) -> Path:
     return folder
 
 
-def save_full_wan_13b(folder: Path) -> Path:
-    """Wan 2.1 1.3B's transformer (30 layers, 12 heads of 128, FFN 8960) in the I2V layout, its VAE and
-    UMT5-XXL text encoder shapes, and the CLIP ViT-H image encoder, random weights."""
-    import torch
-    from diffusers import (
-        AutoencoderKLWan,
-        FlowMatchEulerDiscreteScheduler,
-        WanImageToVideoPipeline,
-        WanTransformer3DModel,
-    )
-    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel, UMT5Config, UMT5EncoderModel
+#: Wan 2.1 transformers by checkpoint: the shapes that differ (both: heads of 128, UMT5 text dim 4096).
+WAN_TRANSFORMERS: dict[str, dict[str, Any]] = {
+    "1.3B": {"num_attention_heads": 12, "ffn_dim": 8960, "num_layers": 30},
+    # FLF2V takes two CLIP images, each with its own row in the position table.
+    "FLF2V-14B": {"num_attention_heads": 40, "ffn_dim": 13824, "num_layers": 40, "pos_embed_seq_len": 2 * 257},
+}
 
-    from tests.tiny_diffusion import umt5_tokenizer
+
+def wan_parts(size: str) -> tuple[Any, Any]:
+    """Wan's transformer in the I2V layout and its UMT5-XXL text encoder, random weights, built in the
+    current default device and dtype."""
+    from diffusers import WanTransformer3DModel
+    from transformers import UMT5Config, UMT5EncoderModel
 
     transformer = WanTransformer3DModel(
         patch_size=(1, 2, 2),
-        num_attention_heads=12,
         attention_head_dim=128,
         in_channels=36,
         out_channels=16,
         text_dim=4096,
         freq_dim=256,
-        ffn_dim=8960,
-        num_layers=30,
         cross_attn_norm=True,
         qk_norm="rms_norm_across_heads",
         eps=1e-6,
         image_dim=1280,
         rope_max_seq_len=1024,
+        **WAN_TRANSFORMERS[size],
     )
     text = UMT5EncoderModel(
         UMT5Config(
@@ -138,6 +136,17 @@ def save_full_wan_13b(folder: Path) -> Path:
             relative_attention_num_buckets=32,
         )
     )
+    return transformer, text
+
+
+def wan_pipeline(transformer: Any, text: Any, shift: float) -> Any:
+    """The I2V pipeline around them: Wan's VAE and the CLIP ViT-H image encoder (fp32, in the current
+    default device), random weights."""
+    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel
+
+    from tests.tiny_diffusion import umt5_tokenizer
+
     vision = CLIPVisionModel(
         CLIPVisionConfig(
             hidden_size=1280,
@@ -149,89 +158,39 @@ def save_full_wan_13b(folder: Path) -> Path:
             hidden_act="gelu",
         )
     )
-    pipe = WanImageToVideoPipeline(
+    return WanImageToVideoPipeline(
         tokenizer=umt5_tokenizer(),
         text_encoder=text,
         vae=AutoencoderKLWan(),
         transformer=transformer,
-        scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0),
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=shift),
         image_encoder=vision,
         image_processor=CLIPImageProcessor(crop_size=224, size=224),
     )
-    pipe.to(torch.bfloat16).save_pretrained(folder)
+
+
+def save_full_wan_13b(folder: Path) -> Path:
+    """Wan 2.1 1.3B in the I2V layout with its VAE, UMT5-XXL and CLIP ViT-H shapes, random weights."""
+    import torch
+
+    transformer, text = wan_parts("1.3B")
+    wan_pipeline(transformer, text, shift=3.0).to(torch.bfloat16).save_pretrained(folder)
     return folder
 
 
 def save_full_wan_14b_flf2v(folder: Path, dtype: Any) -> Path:
-    """Wan 2.1 FLF2V-14B's transformer (40 layers, 40 heads of 128, FFN 13824, two CLIP images with a
-    position table), UMT5-XXL and CLIP ViT-H shapes, random weights, built on the GPU in `dtype`."""
+    """Wan 2.1 FLF2V-14B with UMT5-XXL and CLIP ViT-H shapes, random weights, built on the GPU:
+    the transformer and text encoder in `dtype`, the VAE and image encoder in fp32."""
     import torch
-    from diffusers import (
-        AutoencoderKLWan,
-        FlowMatchEulerDiscreteScheduler,
-        WanImageToVideoPipeline,
-        WanTransformer3DModel,
-    )
-    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel, UMT5Config, UMT5EncoderModel
-
-    from tests.tiny_diffusion import umt5_tokenizer
 
     # Built straight on the GPU in the target dtype: 16B parameters in fp32 on the host would need 65 GB.
     with torch.device("cuda"):
         torch.set_default_dtype(dtype)
         try:
-            transformer = WanTransformer3DModel(
-                patch_size=(1, 2, 2),
-                num_attention_heads=40,
-                attention_head_dim=128,
-                in_channels=36,
-                out_channels=16,
-                text_dim=4096,
-                freq_dim=256,
-                ffn_dim=13824,
-                num_layers=40,
-                cross_attn_norm=True,
-                qk_norm="rms_norm_across_heads",
-                eps=1e-6,
-                image_dim=1280,
-                rope_max_seq_len=1024,
-                pos_embed_seq_len=2 * 257,
-            )
-            text = UMT5EncoderModel(
-                UMT5Config(
-                    vocab_size=256384,
-                    d_model=4096,
-                    d_kv=64,
-                    d_ff=10240,
-                    num_layers=24,
-                    num_heads=64,
-                    feed_forward_proj="gated-gelu",
-                    relative_attention_num_buckets=32,
-                )
-            )
+            transformer, text = wan_parts("FLF2V-14B")
         finally:
             torch.set_default_dtype(torch.float32)
-        vision = CLIPVisionModel(
-            CLIPVisionConfig(
-                hidden_size=1280,
-                intermediate_size=5120,
-                num_attention_heads=16,
-                num_hidden_layers=32,
-                patch_size=14,
-                image_size=224,
-                hidden_act="gelu",
-            )
-        )
-        vae = AutoencoderKLWan()
-    pipe = WanImageToVideoPipeline(
-        tokenizer=umt5_tokenizer(),
-        text_encoder=text,
-        vae=vae,
-        transformer=transformer,
-        scheduler=FlowMatchEulerDiscreteScheduler(shift=5.0),
-        image_encoder=vision,
-        image_processor=CLIPImageProcessor(crop_size=224, size=224),
-    )
+        pipe = wan_pipeline(transformer, text, shift=5.0)
     pipe.save_pretrained(folder)
     del pipe
     torch.cuda.empty_cache()

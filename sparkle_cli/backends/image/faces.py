@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,19 +156,36 @@ def soft_ellipse(
     """Blend an anti-aliased (optionally rotated, feathered) ellipse into a uint8 frame."""
     if rx <= 0 or ry <= 0 or alpha <= 0:
         return
-    reach = max(rx, ry) + feather + 1
+    ca, sa = np.cos(angle), np.sin(angle)
+
+    def cover(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        u, v = xs * ca + ys * sa, -xs * sa + ys * ca
+        d = np.sqrt((u / rx) ** 2 + (v / ry) ** 2)
+        return np.clip((1.0 - d) * min(rx, ry) / feather + 0.5, 0.0, 1.0)
+
+    _blend(frame, cx, cy, max(rx, ry) + feather + 1, color, alpha, cover)
+
+
+def _blend(
+    frame: np.ndarray,
+    cx: float,
+    cy: float,
+    reach: float,
+    color: np.ndarray | RGB,
+    alpha: float,
+    cover: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> None:
+    """Blend `color` into the pixels within `reach` of (cx, cy), each by `cover(dx, dy) * alpha`, where
+    dx (a row) and dy (a column) are the pixel centres' offsets from (cx, cy)."""
     x0, x1 = max(0, int(cx - reach)), min(frame.shape[1], int(cx + reach) + 2)
     y0, y1 = max(0, int(cy - reach)), min(frame.shape[0], int(cy + reach) + 2)
     if x1 <= x0 or y1 <= y0:
         return
     xs = np.arange(x0, x1, dtype=np.float32) + 0.5 - cx
     ys = (np.arange(y0, y1, dtype=np.float32) + 0.5 - cy)[:, None]
-    ca, sa = np.cos(angle), np.sin(angle)
-    u, v = xs * ca + ys * sa, -xs * sa + ys * ca
-    d = np.sqrt((u / rx) ** 2 + (v / ry) ** 2)
-    cover = np.clip((1.0 - d) * min(rx, ry) / feather + 0.5, 0.0, 1.0)[..., None] * alpha
+    amount = cover(xs, ys)[..., None] * alpha
     region = frame[y0:y1, x0:x1].astype(np.float32)
-    region += (np.asarray(color, np.float32) - region) * cover
+    region += (np.asarray(color, np.float32) - region) * amount
     frame[y0:y1, x0:x1] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -269,19 +287,12 @@ def ring(
     frame: np.ndarray, cx: float, cy: float, rx: float, ry: float, width: float, color: RGB, alpha: float = 1.0
 ) -> None:
     """An anti-aliased elliptical outline (glasses, a monocle)."""
-    reach = max(rx, ry) + width + 2
-    x0, x1 = max(0, int(cx - reach)), min(frame.shape[1], int(cx + reach) + 2)
-    y0, y1 = max(0, int(cy - reach)), min(frame.shape[0], int(cy + reach) + 2)
-    if x1 <= x0 or y1 <= y0:
-        return
-    xs = np.arange(x0, x1, dtype=np.float32) + 0.5 - cx
-    ys = (np.arange(y0, y1, dtype=np.float32) + 0.5 - cy)[:, None]
-    d = np.sqrt((xs / rx) ** 2 + (ys / ry) ** 2)
-    dist = np.abs(d - 1.0) * min(rx, ry)
-    cover = np.clip(width / 2 - dist + 0.5, 0.0, 1.0)[..., None] * alpha
-    region = frame[y0:y1, x0:x1].astype(np.float32)
-    region += (np.asarray(color, np.float32) - region) * cover
-    frame[y0:y1, x0:x1] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
+
+    def cover(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        dist = np.abs(np.sqrt((xs / rx) ** 2 + (ys / ry) ** 2) - 1.0) * min(rx, ry)
+        return np.clip(width / 2 - dist + 0.5, 0.0, 1.0)
+
+    _blend(frame, cx, cy, max(rx, ry) + width + 2, color, alpha, cover)
 
 
 def draw_glasses(frame: np.ndarray, face_box: Box, turn: float = 0.0, color: RGB = (40, 34, 34)) -> None:
