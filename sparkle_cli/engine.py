@@ -656,7 +656,14 @@ class Engine:
             self.state["status"] = "running"
             self._mark_stages("paused", "running")
             self.run.write_state(self.state)
-            self.run.append_event({"stage": self.state.get("current_stage"), "status": "running", "reason": "resumed"})
+            self.run.append_event(
+                {
+                    "stage": self.state.get("current_stage"),
+                    "status": "running",
+                    "reason": "resumed",
+                    "started_at": now_iso(),
+                }
+            )
 
     def _mark_stages(self, old: str, new: str) -> None:
         for info in (self.state.get("stages") or {}).values():

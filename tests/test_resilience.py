@@ -116,6 +116,10 @@ def test_pause_resume_stop_and_the_lock(runs: Path, planned: Path) -> None:
     assert sparkle(runs, "stop", "r").returncode == 1  # nobody to stop now
     assert sparkle(runs, "resume", "r").returncode == 0
     assert_valid_movie(planned)
+    # Every event says when it happened, the pause and the resume included (logs show the time).
+    timeless = [e for e in events(planned) if not (e.get("started_at") or e.get("completed_at"))]
+    assert not timeless, timeless
+    assert any(e.get("reason") == "resumed" for e in events(planned))
 
 
 def test_resume_from_a_stage_redoes_it_and_what_follows(runs: Path, planned: Path) -> None:
