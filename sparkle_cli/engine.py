@@ -410,6 +410,7 @@ class Engine:
             stage_info = self.state["stages"].setdefault(stage.id, {})
             stage_info.update(status="running", started_at=now_iso())
         self.executor.begin_stage(stage.id)
+        started_any = False
         for batch in stage.phases(ctx):
             planned = self.plan_items(stage, ctx, batch, manifest, force)
             to_run = [p for p in planned if p.reason is not None]
@@ -426,9 +427,10 @@ class Engine:
                     with self._lock:
                         self.observer.item_done(stage, p.item, "skipped", 0.0, "up to date")
             if to_run:
-                self._event(
-                    _record(stage, None, "running", started_at=now_iso(), reason=f"{len(to_run)} item(s) to make")
-                )
+                # A later phase (a report on the items just made, say) goes on the stage already started.
+                reason = f"{'then ' if started_any else ''}{len(to_run)} item(s) to make"
+                self._event(_record(stage, None, "running", started_at=now_iso(), reason=reason))
+                started_any = True
             self._execute(stage, ctx, sm, to_run, counts)
         # Items the plan no longer has are dropped from the manifest (their files stay until overwritten).
         manifest["items"] = {k: v for k, v in manifest["items"].items() if k in touched}

@@ -18,6 +18,7 @@ from sparkle_cli.notebook import create_control_panel, render
 from sparkle_cli.notebook.client import SparkleCLI
 from sparkle_cli.notebook.panel import ControlPanel
 
+from .conftest import STAGES
 from .gated_backends import Gate
 
 PROMPT = "Two friends on a neon rooftop reconcile before sunrise."
@@ -333,8 +334,22 @@ def test_stage_rows_and_log_lines_say_what_is_true() -> None:
     assert render.log_words({"stage": "base_images", "status": "running", "reason": "1 item(s) to make"}) == (
         "stage started: 1 item to make"
     )
+    assert render.log_words({"stage": "base_images", "status": "running", "reason": "then 1 item(s) to make"}) == (
+        "then 1 item to make"
+    )
     records = [{**made, "item": f"line_{i:03d}", "completed_at": f"2026-01-01T10:00:{i:02d}"} for i in range(70)]
     lines = render.log_lines(records)
     assert len(lines) == 60 and lines[-1].startswith("10:00:69") and "line_069" in lines[-1]
     box = render.log_html(records)
     assert "column-reverse" in box and box.rindex("line_069") > box.rindex("line_068")
+
+
+def test_each_stage_starts_once_in_the_log(produced_sample: Path) -> None:
+    # base_images makes its keyframes, then its report on them: one stage, started once.
+    records = [json.loads(line) for line in (produced_sample / "events.jsonl").read_text().splitlines()]
+    for stage in STAGES[1:]:
+        words = [render.log_words(r) for r in records if r.get("stage") == stage and not r.get("item")]
+        assert sum(w.startswith("stage started") for w in words) == 1, (stage, words)
+    base_images = [render.log_words(r) for r in records if r.get("stage") == "base_images" and not r.get("item")]
+    assert "then 1 item to make" in base_images, base_images
+    assert any("base_images" in line and "then 1 item to make" in line for line in render.log_lines(records))

@@ -177,6 +177,8 @@ def log_words(record: dict[str, Any]) -> str:
         if state == "running":
             if reason == "resumed":
                 return "resumed"
+            if reason and reason.startswith("then "):  # a later phase of a stage already started
+                return _items(reason)
             return "stage started" + (f": {_items(reason)}" if reason else "")
         if state == "paused":
             return "paused"
