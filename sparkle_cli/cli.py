@@ -480,7 +480,6 @@ def produce(
     """Run every unfinished stage of a run."""
 
     def body() -> int:
-
         if qa_mode not in (None, "full", "skip"):
             raise UsageError(f"--qa-mode must be full or skip, got {qa_mode!r}")
         chosen = _executor(executor, workers, ray_address)
@@ -609,7 +608,6 @@ def resume(
     """Continue a stopped, failed or paused run (a paused producer is released)."""
 
     def body() -> int:
-
         chosen = _executor(executor, workers, ray_address)
         try:
             return _resume_checked(chosen)
@@ -622,8 +620,8 @@ def resume(
         run = _run(runs_dir, run_id)
         holder = run.holder()
         if holder is None:
-            chosen.warm()
-        if holder is not None:
+            chosen.warm()  # workers start while the plan is checked
+        else:
             if run.control() == "pause" or run.read_state().get("status") == "paused":
                 run.request("run")
                 if as_json:

@@ -1,8 +1,9 @@
 """Mutated plans: every one is accepted (exit 0) or refused cleanly (exit 2), quickly, without a trace.
 
-Three thousand plans (SPARKLE_FUZZ_CASES) are made from the sample by seeded random edits: values of the wrong
-type, huge and tiny numbers, long, odd and control-laden strings, lone surrogates, deep
-nesting, removed and added keys, duplicated and emptied lists, torn and corrupted files.
+Three thousand plans (SPARKLE_FUZZ_CASES) are made from the sample by seeded random edits:
+values of the wrong type, huge and tiny numbers, long, odd and control-laden strings, lone
+surrogates, deep nesting, removed and added keys, duplicated and emptied lists, torn and
+corrupted files.
 Each goes to `sparkle validate`; every other one also to `sparkle plan --from-file`, which must
 leave no run directory behind when it refuses. A case that runs past its time bound (a hang)
 fails the test, naming the case.
