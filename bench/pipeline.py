@@ -2,8 +2,10 @@
 
 Prints, in one run and side by side:
 - the demo with default settings (one worker per core) and with `--workers 1`, per stage, the
-  speedup, and the real-time factor (render time / movie length; lower is faster); and the default
-  command pinned to one core, since one worker alone already keeps more than one core busy;
+  speedup, and the real-time factor (render time / movie length; lower is faster); one worker's CPU
+  time per stage, and from it the most any number of workers could gain over it (one worker alone
+  already keeps more than one core busy, and the one-item stages cannot be split); and the default
+  command pinned to one core;
 - the CPU time of a no-op `produce` (everything current) at 4 and at 48 shots: the engine's own
   overhead, which should grow with the movie no faster than the movie does;
 - the peak memory of final QA on a 1-minute and a 10-minute movie.
@@ -27,17 +29,48 @@ ROOT = Path(__file__).resolve().parents[1]
 SPARKLE = [sys.executable, "-m", "sparkle_cli"]
 
 
+#: Runs the CLI with each stage's CPU time (the process's and its waited-for children's) written to
+#: the JSON file named first. Right for one worker, where items run in the process; a pool's workers
+#: are not its children. Run as `python -c STAGE_CPU FILE ARGS...`.
+STAGE_CPU = """
+import atexit, json, resource, sys
+from sparkle_cli import engine
+from sparkle_cli.cli import main
+
+def cpu():
+    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+
+out, sys.argv = sys.argv[1], ["sparkle", *sys.argv[2:]]
+seconds, run_stage, began = {}, engine.Engine.run_stage, cpu()
+
+def measured(self, stage, **kw):
+    before = cpu()
+    try:
+        return run_stage(self, stage, **kw)
+    finally:
+        seconds[stage.id] = seconds.get(stage.id, 0.0) + cpu() - before
+
+engine.Engine.run_stage = measured
+atexit.register(lambda: open(out, "w").write(json.dumps({"stages": seconds, "total": cpu() - began})))
+main()
+"""
+
+
 def one_core() -> None:
     """Pin the process (and all it starts) to one CPU: the baseline that shows what the others add."""
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 
-def sparkle(*args: str, env: dict[str, str], pinned: bool = False) -> tuple[float, float, str]:
-    """Run the CLI; returns (wall seconds, CPU seconds of the process and its children, stdout)."""
+def sparkle(
+    *args: str, env: dict[str, str], pinned: bool = False, stage_cpu: Path | None = None
+) -> tuple[float, float, str]:
+    """Run the CLI; returns (wall seconds, CPU seconds of the process and its children, stdout).
+    With `stage_cpu`, each stage's CPU seconds are written there (see STAGE_CPU)."""
+    command = [sys.executable, "-c", STAGE_CPU, str(stage_cpu)] if stage_cpu else SPARKLE
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     out = subprocess.run(
-        [*SPARKLE, *args], capture_output=True, text=True, env=env, cwd=ROOT, preexec_fn=one_core if pinned else None
+        [*command, *args], capture_output=True, text=True, env=env, cwd=ROOT, preexec_fn=one_core if pinned else None
     )
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -50,6 +83,12 @@ def sparkle(*args: str, env: dict[str, str], pinned: bool = False) -> tuple[floa
 def stage_seconds(runs_dir: Path, run_id: str) -> dict[str, float]:
     state = json.loads((runs_dir / run_id / "run.json").read_text())
     return {k: v.get("duration_s", 0.0) for k, v in state["stages"].items()}
+
+
+def several_items(runs_dir: Path, run_id: str) -> list[str]:
+    """The stages of more than one item: the only ones more workers can split."""
+    state = json.loads((runs_dir / run_id / "run.json").read_text())
+    return [k for k, v in state["stages"].items() if (v.get("items") or {}).get("total", 0) > 1]
 
 
 def demo(runs_dir: Path, prompt: str, shots: int, env: dict[str, str], repeat: int) -> None:
@@ -67,7 +106,8 @@ def demo(runs_dir: Path, prompt: str, shots: int, env: dict[str, str], repeat: i
             run_id = f"bench-{name}-{attempt}"
             shutil.rmtree(runs_dir / run_id, ignore_errors=True)
             sparkle("plan", prompt, "--shots", str(shots), "--run-id", run_id, "--json", env=env)
-            wall, _, out = sparkle("produce", run_id, "--json", *extra, env=env, pinned=pinned)
+            cpu_file = runs_dir / f"{run_id}.stage-cpu.json" if name == "w1" else None
+            wall, cpu, out = sparkle("produce", run_id, "--json", *extra, env=env, pinned=pinned, stage_cpu=cpu_file)
             status = json.loads(out)
             if status["status"] != "succeeded":
                 sys.exit(f"{run_id}: {status['status']}: {status.get('error')}")
@@ -75,7 +115,16 @@ def demo(runs_dir: Path, prompt: str, shots: int, env: dict[str, str], repeat: i
             movie_s = timeline["total_duration_s"]
             plan = json.loads((runs_dir / run_id / "plan.json").read_text())["validated_plan"]
             video = plan["render_profile"]["video"]
-            sample = {"wall": wall, "stages": stage_seconds(runs_dir, run_id), "workers": status.get("workers")}
+            # The CPU time counts the process and the children it waited for: complete for one
+            # worker (items run in the process), not for a pool, whose workers are not its children.
+            sample = {
+                "wall": wall,
+                "cpu": cpu,
+                "stages": stage_seconds(runs_dir, run_id),
+                "split": several_items(runs_dir, run_id),
+                "stage_cpu": json.loads(cpu_file.read_text()) if cpu_file else None,
+                "workers": status.get("workers"),
+            }
             if label not in best or wall < best[label]["wall"]:
                 best[label] = sample
     default, one = best["default"], best["1 worker"]
@@ -83,14 +132,31 @@ def demo(runs_dir: Path, prompt: str, shots: int, env: dict[str, str], repeat: i
         f"demo movie: {movie_s:.2f} s at {video['width']}x{video['height']}, {video['max_fps']} fps; "
         f"{os.cpu_count()} CPU cores; default workers: {default['workers']}; best of {repeat}"
     )
-    print(f"{'stage':<18}{'1 worker':>10}{'default':>10}{'speedup':>9}")
+    print(f"{'stage':<18}{'1 worker':>10}{'default':>10}{'speedup':>9}{'1 worker CPU s':>16}")
     for stage, seconds in one["stages"].items():
         other = default["stages"].get(stage, 0.0)
-        print(f"{stage:<18}{seconds:>10.3f}{other:>10.3f}{seconds / other if other else 0.0:>8.2f}x")
+        print(
+            f"{stage:<18}{seconds:>10.3f}{other:>10.3f}{seconds / other if other else 0.0:>8.2f}x"
+            f"{one['stage_cpu']['stages'].get(stage, 0.0):>16.3f}"
+        )
     print(f"{'produce (wall)':<18}{one['wall']:>10.3f}{default['wall']:>10.3f}{one['wall'] / default['wall']:>8.2f}x")
     print(
         f"real-time factor (render time / movie length): default {default['wall'] / movie_s:.3f}, "
         f"1 worker {one['wall'] / movie_s:.3f}"
+    )
+    # One worker is already a little parallel (the encoder runs beside the painter), which caps what
+    # more workers can add. The bound from its own figures: the stages of several items split
+    # evenly over every core with no overhead at all; the one-item stages and the process's start
+    # and end, which no number of workers can split, keep the time they take.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cpu = one["stage_cpu"]["stages"]
+    split_cpu = sum(cpu.get(s, 0.0) for s in one["split"])
+    kept = one["wall"] - sum(one["stages"][s] for s in one["split"])
+    print(
+        f"1 worker: {one['stage_cpu']['total']:.2f} CPU s in {one['wall']:.2f} s "
+        f"({one['stage_cpu']['total'] / one['wall']:.2f} cores busy); its stages of several items "
+        f"({', '.join(one['split'])}) take {split_cpu:.2f} CPU s, the rest {kept:.2f} s. "
+        f"Split perfectly over {cores} cores, the most the default can gain is {one['wall'] / (kept + split_cpu / cores):.2f}x"
     )
     if "one core" in best:
         # One worker already keeps more than one core busy (the encoder runs beside the painter);
