@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sparkle_cli.executors import machine_workers
+
 ROOT = Path(__file__).resolve().parents[1]
 SPARKLE = [sys.executable, "-m", "sparkle_cli"]
 
@@ -41,7 +43,7 @@ def cpu():
     return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
 
 out, sys.argv = sys.argv[1], ["sparkle", *sys.argv[2:]]
-seconds, run_stage, began = {}, engine.Engine.run_stage, cpu()
+seconds, run_stage = {}, engine.Engine.run_stage
 
 def measured(self, stage, **kw):
     before = cpu()
@@ -51,7 +53,7 @@ def measured(self, stage, **kw):
         seconds[stage.id] = seconds.get(stage.id, 0.0) + cpu() - before
 
 engine.Engine.run_stage = measured
-atexit.register(lambda: open(out, "w").write(json.dumps({"stages": seconds, "total": cpu() - began})))
+atexit.register(lambda: open(out, "w").write(json.dumps(seconds)))
 main()
 """
 
@@ -137,7 +139,7 @@ def demo(runs_dir: Path, prompt: str, shots: int, env: dict[str, str], repeat: i
         other = default["stages"].get(stage, 0.0)
         print(
             f"{stage:<18}{seconds:>10.3f}{other:>10.3f}{seconds / other if other else 0.0:>8.2f}x"
-            f"{one['stage_cpu']['stages'].get(stage, 0.0):>16.3f}"
+            f"{one['stage_cpu'].get(stage, 0.0):>16.3f}"
         )
     print(f"{'produce (wall)':<18}{one['wall']:>10.3f}{default['wall']:>10.3f}{one['wall'] / default['wall']:>8.2f}x")
     print(
@@ -148,13 +150,12 @@ def demo(runs_dir: Path, prompt: str, shots: int, env: dict[str, str], repeat: i
     # more workers can add. The bound from its own figures: the stages of several items split
     # evenly over every core with no overhead at all; the one-item stages and the process's start
     # and end, which no number of workers can split, keep the time they take.
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    cpu = one["stage_cpu"]["stages"]
-    split_cpu = sum(cpu.get(s, 0.0) for s in one["split"])
+    cores = machine_workers()
+    split_cpu = sum(one["stage_cpu"].get(s, 0.0) for s in one["split"])
     kept = one["wall"] - sum(one["stages"][s] for s in one["split"])
     print(
-        f"1 worker: {one['stage_cpu']['total']:.2f} CPU s in {one['wall']:.2f} s "
-        f"({one['stage_cpu']['total'] / one['wall']:.2f} cores busy); its stages of several items "
+        f"1 worker: {one['cpu']:.2f} CPU s in {one['wall']:.2f} s "
+        f"({one['cpu'] / one['wall']:.2f} cores busy); its stages of several items "
         f"({', '.join(one['split'])}) take {split_cpu:.2f} CPU s, the rest {kept:.2f} s. "
         f"Split perfectly over {cores} cores, the most the default can gain is {one['wall'] / (kept + split_cpu / cores):.2f}x"
     )

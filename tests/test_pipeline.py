@@ -15,7 +15,7 @@ from sparkle_cli.cli import app
 from sparkle_cli.media.audio import rms_dbfs
 from sparkle_cli.media.video import iter_frames, mean_luma, probe
 
-from .conftest import SAMPLE_PLAN, STAGES, copy_run, small_profile_in
+from .conftest import SAMPLE_PLAN, STAGES, copy_run
 
 
 def invoke(*args: str):
@@ -191,9 +191,9 @@ def test_dry_run_renders_nothing(runs: Path, cli) -> None:
     assert not any((runs / "dry" / stage).exists() for stage in STAGES)
 
 
-def test_qa_skip_is_visible_everywhere(runs: Path, cli) -> None:
-    profile = small_profile_in(runs.parent)
-    assert cli("plan", "--from-file", str(SAMPLE_PLAN), "--profile", str(profile), "--run-id", "skip").exit_code == 0
+def test_qa_skip_is_visible_everywhere(runs: Path, cli, small_profile: Path) -> None:
+    plan = ["plan", "--from-file", str(SAMPLE_PLAN), "--profile", str(small_profile), "--run-id", "skip"]
+    assert cli(*plan).exit_code == 0
     result = cli("produce", "skip", "--qa-mode", "skip")
     assert result.exit_code == 0, result.output
     assert "QA skipped" in result.output
@@ -210,9 +210,9 @@ def test_qa_skip_is_visible_everywhere(runs: Path, cli) -> None:
     assert final and final[0]["metadata"]["qa_skipped"] is True and "QA skipped" in final[0]["label"]
 
 
-def test_qa_after_a_skipped_run_really_checks(runs: Path, cli) -> None:
-    profile = small_profile_in(runs.parent)
-    assert cli("plan", "--from-file", str(SAMPLE_PLAN), "--profile", str(profile), "--run-id", "late").exit_code == 0
+def test_qa_after_a_skipped_run_really_checks(runs: Path, cli, small_profile: Path) -> None:
+    plan = ["plan", "--from-file", str(SAMPLE_PLAN), "--profile", str(small_profile), "--run-id", "late"]
+    assert cli(*plan).exit_code == 0
     assert cli("produce", "late", "--qa-mode", "skip").exit_code == 0
     result = cli("qa", "late")
     assert result.exit_code == 0, result.output

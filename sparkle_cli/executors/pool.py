@@ -129,6 +129,7 @@ class PoolExecutor(Executor):
         self._gpu_slots: queue.Queue[str] = queue.Queue()
         self._pools: dict[str, ProcessPoolExecutor] = {}
         self._aborted = False
+        self._warming: threading.Thread | None = None
 
     # --- lanes -------------------------------------------------------------------------
     def _model_slots(self) -> queue.Queue[str]:
@@ -205,7 +206,7 @@ class PoolExecutor(Executor):
     def warm(self) -> None:
         """Start the CPU workers in the background (once), while the caller checks the plan and the
         run's first, light items go on in this process."""
-        if getattr(self, "_warming", None) is None:
+        if self._warming is None:
             self._warming = threading.Thread(target=self._warm, name="pool-warm", daemon=True)
             self._warming.start()
 
@@ -288,9 +289,8 @@ class PoolExecutor(Executor):
             pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
-        warming = getattr(self, "_warming", None)
-        if warming is not None:
-            warming.join()
+        if self._warming is not None:
+            self._warming.join()
         self.end_stage()
         self._aborted = False
         with self._lock:
